@@ -1,0 +1,142 @@
+"""Second-factor devices: enrolment, verification and backup codes.
+
+django-otp does the cryptography and throttling; this module adds the locks
+that make a code good for one use even when two requests race with it.
+"""
+
+import base64
+import logging
+from datetime import timedelta
+
+import segno
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal.forms import TOTP_CODE
+
+logger = logging.getLogger(__name__)
+
+BACKUP_DEVICE_NAME = "Backup codes"
+BACKUP_CODE_COUNT = 10
+
+
+def has_device(user):
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def totp_key_text(device):
+    """Return the key as authenticator apps take it, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def totp_qr_svg(device):
+    return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
+
+
+def start_totp_enrolment(user, name):
+    """Reuse the user's pending device, or make one; it counts only once confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=name, confirmed=False)
+    elif device.name != name:
+        device.name = name
+        device.save(update_fields=["name"])
+    return device
+
+
+def confirm_totp(device, code):
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if not locked.verify_token(code):
+            return False
+        locked.confirmed = True
+        locked.save(update_fields=["confirmed"])
+    logger.info("second factor enrolled user=%s device=totp", device.user_id)
+    return True
+
+
+def verify_code(user, code):
+    """Return (device, wait): the device that accepted code, or how long to wait."""
+    if TOTP_CODE.fullmatch(code):
+        return _verify_totp(user, code)
+    return _spend_backup_code(user, code), None
+
+
+def _verify_totp(user, code):
+    wait = None
+    for pk in TOTPDevice.objects.filter(user=user, confirmed=True).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            # The row lock makes a replayed code fail even when two requests
+            # carry it at once: the second sees the first one's last_t.
+            device = TOTPDevice.objects.select_for_update().get(pk=pk)
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                locked_until = (info or {}).get("locked_until")
+                if locked_until:
+                    seconds = (locked_until - timezone.now()).total_seconds()
+                    wait = max(wait or 0, int(seconds) + 1)
+                continue
+            if device.verify_token(code):
+                return device, None
+    return None, wait
+
+
+def _spend_backup_code(user, code):
+    with transaction.atomic():
+        token = (
+            StaticToken.objects.select_for_update()
+            .filter(device__user=user, device__confirmed=True, token=code)
+            .select_related("device")
+            .first()
+        )
+        if token is None:
+            return None
+        token.delete()
+    logger.info("backup code used user=%s", user.pk)
+    return token.device
+
+
+def regenerate_backup_codes(user):
+    """Replace the user's backup codes with new ones; return them to show once."""
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=code) for code in codes
+        )
+    logger.info("backup codes regenerated user=%s", user.pk)
+    return codes
+
+
+def backup_codes_left(user):
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+def user_devices(user):
+    """List the user's confirmed devices for the account page."""
+    found = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    found += list(StaticDevice.objects.filter(user=user, confirmed=True))
+    return found
+
+
+def remove_device(user, device_id, kind):
+    model = TOTPDevice if kind == "totp" else StaticDevice
+    deleted, _ = model.objects.filter(user=user, pk=device_id).delete()
+    if deleted:
+        logger.info("second factor removed user=%s device=%s", user.pk, kind)
+    return bool(deleted)
+
+
+def lockout_text(seconds):
+    delta = timedelta(seconds=seconds)
+    minutes, secs = divmod(int(delta.total_seconds()), 60)
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

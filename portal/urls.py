@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import auth_views, mfa_views, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("accounts/login/", auth_views.sign_in, name="login"),
+    path("accounts/verify/", auth_views.verify, name="otp-verify"),
+    path("accounts/logout/", auth_views.sign_out, name="logout"),
+    path("accounts/mfa/", mfa_views.security_info, name="mfa"),
+    path("accounts/mfa/add/", mfa_views.add_totp, name="mfa-add-totp"),
+    path("accounts/mfa/backup-codes/", mfa_views.backup_codes, name="mfa-backup-codes"),
+    path(
+        "accounts/mfa/<str:kind>/<int:device_id>/remove/",
+        mfa_views.remove_device,
+        name="mfa-remove",
+    ),
+    path("vaults/", include("vaults.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,82 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from vaults.models import Membership, Role, Subscription, Vault
+
+PASSWORD = "correct horse battery"
+
+
+def totp_now(device, offset_steps=0):
+    """Compute the device's code as an authenticator app would."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def subscription(db):
+    return Subscription.objects.create(name="Contoso", require_mfa=False)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username="alice", role=Role.ADMIN, subscription=None, **extra):
+        user = get_user_model().objects.create_user(
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@contoso.example",
+            **extra,
+        )
+        if subscription is not None:
+            Membership.objects.create(user=user, subscription=subscription, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user, subscription):
+    return make_user("alice", Role.ADMIN, subscription)
+
+
+@pytest.fixture
+def device(admin_user):
+    return TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+
+
+@pytest.fixture
+def vault(subscription):
+    return Vault.objects.create(subscription=subscription, name="prod-vault")
+
+
+@pytest.fixture
+def legacy_vault(subscription):
+    return Vault.objects.create(
+        subscription=subscription,
+        name="old-vault",
+        created_before_security_features=True,
+        security_settings_enabled=False,
+    )
+
+
+def verify_session(client, user, device):
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def verified_client(client, admin_user, device):
+    return verify_session(client, admin_user, device)
+
+
+@pytest.fixture
+def signed_in_client(client, admin_user):
+    """A session past the password step only, for a user with no device."""
+    client.force_login(admin_user)
+    return client

@@ -1,0 +1,37 @@
+from django.urls import reverse
+
+from vaults.models import Subscription, Vault
+
+
+def test_it_shows_essentials(verified_client, vault):
+    response = verified_client.get(reverse("vault-overview", args=[vault.pk]))
+    body = response.content.decode()
+    assert "Recovery Services vault" in body
+    assert "West Europe" in body
+    assert "Contoso" in body
+
+
+def test_another_subscriptions_vault_is_not_found(verified_client, db):
+    other = Vault.objects.create(
+        subscription=Subscription.objects.create(name="Fabrikam"), name="hidden"
+    )
+    for name in ["vault-overview", "vault-properties", "audit-log"]:
+        response = verified_client.get(reverse(name, args=[other.pk]))
+        assert response.status_code == 404, name
+
+
+def test_a_legacy_vault_shows_a_notice(verified_client, legacy_vault):
+    response = verified_client.get(reverse("vault-overview", args=[legacy_vault.pk]))
+    assert b"Security settings are off for this vault" in response.content
+
+
+def test_every_menu_entry_opens(verified_client, vault):
+    response = verified_client.get(reverse("vault-overview", args=[vault.pk]))
+    import re
+
+    links = set(
+        re.findall(rf'href="(/vaults/{vault.pk}/[^"]*)"', response.content.decode())
+    )
+    assert len(links) >= 3
+    for link in links:
+        assert verified_client.get(link).status_code == 200, link

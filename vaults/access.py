@@ -1,0 +1,48 @@
+"""Who may see and act on a vault. Everything outside a membership is a 404."""
+
+from django.http import Http404
+
+from vaults.errors import NOT_ALLOWED, SECOND_FACTOR_REQUIRED, OperationRefused
+from vaults.models import Membership, Role, Vault
+
+CHANGE_ROLES = (Role.ADMIN, Role.CONTRIBUTOR)
+
+
+def visible_vaults(user):
+    return Vault.objects.visible_to(user)
+
+
+def vault_for(user, pk):
+    vault = visible_vaults(user).select_related("subscription").filter(pk=pk).first()
+    if vault is None:
+        raise Http404("No such vault.")
+    return vault
+
+
+def role_for(user, vault):
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, subscription_id=vault.subscription_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def require_role(user, vault, roles=(Role.ADMIN,)):
+    if role_for(user, vault) not in roles:
+        raise OperationRefused(NOT_ALLOWED)
+
+
+def require_verified(user):
+    is_verified = getattr(user, "is_verified", None)
+    if not (is_verified and is_verified()):
+        raise OperationRefused(SECOND_FACTOR_REQUIRED)
+
+
+def subscriptions_for_creating(user):
+    from vaults.models import Subscription
+
+    return Subscription.objects.filter(
+        memberships__user=user, memberships__role__in=CHANGE_ROLES
+    )

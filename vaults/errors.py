@@ -1,0 +1,100 @@
+"""The error catalogue: one entry a failure, shown alike on blades, API and agent."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    code: str
+    message: str
+    cause: str
+    action: str
+    status: int = 400
+
+    def as_dict(self, detail=""):
+        body = {
+            "code": self.code,
+            "message": self.message,
+            "cause": self.cause,
+            "action": self.action,
+        }
+        if detail:
+            body["detail"] = detail
+        return body
+
+
+PIN_INCORRECT = CatalogueEntry(
+    code="100130",
+    message="Security PIN entered is incorrect.",
+    cause="The security PIN is wrong, has expired, was already used, or "
+    "belongs to another vault.",
+    action="Generate a new PIN in the portal (Recovery Services vault > "
+    "Properties > Security PIN > Generate) and use it within five minutes.",
+    status=403,
+)
+PASSPHRASE_CLIENT_UNSUPPORTED = CatalogueEntry(
+    code="120002",
+    message="Operation failed.",
+    cause="Security settings are on for this vault and this client is older "
+    "than the minimum version for security features.",
+    action="Update the backup agent to 2.0.9052 or later (Backup Server to "
+    "update 1 or later; DPM to 2012 R2 UR12 or 2016 UR2 or later), then "
+    "generate a security PIN in Properties and change the passphrase again.",
+    status=403,
+)
+RETENTION_CLIENT_UNSUPPORTED = CatalogueEntry(
+    code="0x29834",
+    message="The backup policy could not be modified. The current operation "
+    "failed due to an internal service error.",
+    cause="Security settings are on, the new retention is below the minimum, "
+    "and this client is older than the minimum version for security features.",
+    action="Keep retention at or above the minimum (7 days daily, 4 weeks "
+    "weekly, 3 months monthly, 1 year yearly), and update the agent, Backup "
+    "Server or DPM to a supported version.",
+    status=403,
+)
+RETENTION_BELOW_MINIMUM = CatalogueEntry(
+    code="SR-RETENTION-MINIMUM",
+    message="Retention is below the minimum kept while security settings are on.",
+    cause="Security settings keep at least 7 days daily, 4 weeks weekly, "
+    "3 months monthly and 1 year yearly.",
+    action="Choose a retention at or above each minimum.",
+)
+SECURITY_CANNOT_BE_DISABLED = CatalogueEntry(
+    code="SR-SECURITY-PERMANENT",
+    message="Security settings cannot be turned off once they are on.",
+    cause="Turning security settings on is a one-time action.",
+    action="Nothing to do: the vault stays protected. If this attempt was not "
+    "yours, review the vault's Audit log.",
+    status=409,
+)
+MFA_ANSWER_REQUIRED = CatalogueEntry(
+    code="SR-MFA-ANSWER",
+    message="Answer whether multi-factor authentication is configured first.",
+    cause="Security settings can be enabled only after that question has an answer.",
+    action="Choose Yes or No for 'Have you configured multi-factor "
+    "authentication?', then Enable and Save.",
+)
+NOT_ALLOWED = CatalogueEntry(
+    code="SR-FORBIDDEN",
+    message="You do not have the role this operation needs.",
+    cause="The operation needs the administrator role on the vault's subscription.",
+    action="Ask an administrator of the subscription for the role.",
+    status=403,
+)
+SECOND_FACTOR_REQUIRED = CatalogueEntry(
+    code="SR-SECOND-FACTOR",
+    message="This operation needs a session verified with a second factor.",
+    cause="Critical operations are allowed only after a one-time code.",
+    action="Sign in with a code from your authenticator app or a backup code.",
+    status=403,
+)
+
+
+class OperationRefused(Exception):
+    """A rule refused a critical operation; carries the catalogue entry."""
+
+    def __init__(self, entry, detail=""):
+        super().__init__(f"{entry.code}: {entry.message}")
+        self.entry = entry
+        self.detail = detail

@@ -1,0 +1,71 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from vaults.models import MfaAnswer, Region, Vault
+
+VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,49}")
+
+
+class VaultCreateForm(forms.Form):
+    subscription = forms.ModelChoiceField(queryset=None, empty_label=None)
+    name = forms.CharField(
+        label="Vault name",
+        max_length=50,
+        help_text="2 to 50 characters: a letter first, then letters, digits "
+        "and hyphens.",
+    )
+    region = forms.ChoiceField(choices=Region.choices)
+
+    def __init__(self, *args, subscriptions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subscription"].queryset = subscriptions
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if len(name) < 2:
+            raise ValidationError("The name needs at least 2 characters.")
+        if not name[0].isascii() or not name[0].isalpha():
+            raise ValidationError("The name must start with a letter.")
+        if not VAULT_NAME.fullmatch(name):
+            raise ValidationError(
+                "Use only letters, digits and hyphens (no spaces or other signs)."
+            )
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        name, subscription = cleaned.get("name"), cleaned.get("subscription")
+        if name and subscription:
+            taken = Vault.objects.filter(
+                subscription=subscription, name__iexact=name
+            ).exists()
+            if taken:
+                self.add_error(
+                    "name", f"A vault named {name} already exists in {subscription}."
+                )
+        return cleaned
+
+
+class SecuritySettingsForm(forms.Form):
+    mfa_answer = forms.ChoiceField(
+        label="Have you configured multi-factor authentication?",
+        choices=[("", "Select an answer")] + MfaAnswer.choices,
+        required=False,
+    )
+    state = forms.ChoiceField(
+        label="Security features",
+        choices=[("enable", "Enable"), ("disable", "Disable")],
+        widget=forms.RadioSelect,
+        initial="disable",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("state") == "enable" and not cleaned.get("mfa_answer"):
+            self.add_error(
+                "mfa_answer",
+                "Answer this question before choosing Enable.",
+            )
+        return cleaned

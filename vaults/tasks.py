@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from vaults import alerts
+
+
+@shared_task(bind=True, max_retries=alerts.MAX_DELIVERY_ATTEMPTS, acks_late=True)
+def deliver_notification(self, notification_pk):
+    try:
+        return alerts.deliver(notification_pk)
+    except alerts.DeliveryFailed as exc:
+        countdown = min(10 * 2**self.request.retries, 300)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task
+def resend_stalled_notifications():
+    """Hand again to the worker alerts whose first hand-off was lost."""
+    pks = list(alerts.stalled_notifications()[:500])
+    for pk in pks:
+        deliver_notification.delay(pk)
+    return len(pks)

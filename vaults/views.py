@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from portal.decorators import verified_session_required
+from vaults import rules
+from vaults.access import (
+    role_for,
+    subscriptions_for_creating,
+    vault_for,
+    visible_vaults,
+)
+from vaults.errors import OperationRefused
+from vaults.forms import SecuritySettingsForm, VaultCreateForm
+from vaults.models import Role
+
+
+def client_address(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def vault_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    vaults = visible_vaults(request.user).select_related("subscription")
+    if query:
+        vaults = vaults.filter(name__icontains=query)
+    paginator = Paginator(
+        vaults.order_by("name", "pk"), settings.STRONGROOM["VAULTS_PER_PAGE"]
+    )
+    page = paginator.get_page(request.GET.get("page"))
+
+    return render(
+        request,
+        "vaults/vault_list.html",
+        {
+            "page": page,
+            "query": query,
+            "can_create": subscriptions_for_creating(request.user).exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def vault_create(request):
+    subscriptions = subscriptions_for_creating(request.user)
+    form = VaultCreateForm(request.POST or None, subscriptions=subscriptions)
+    if request.method == "POST" and form.is_valid():
+        vault = rules.create_vault(
+            request.user,
+            form.cleaned_data["subscription"],
+            form.cleaned_data["name"],
+            form.cleaned_data["region"],
+        )
+        messages.success(request, f"Vault {vault.name} was created.")
+        return redirect(vault)
+
+    return render(request, "vaults/vault_create.html", {"form": form})
+
+
+def _blade(request, vault, template, blade, **context):
+    context.update(vault=vault, blade=blade, role=role_for(request.user, vault))
+    return render(request, template, context)
+
+
+def vault_overview(request, pk):
+    vault = vault_for(request.user, pk)
+
+    counts = {
+        "servers": vault.servers.count(),
+        "policies": vault.policies.count(),
+    }
+    return _blade(request, vault, "vaults/overview.html", "overview", counts=counts)
+
+
+def vault_properties(request, pk):
+    vault = vault_for(request.user, pk)
+
+    return _blade(request, vault, "vaults/properties.html", "properties")
+
+
+@verified_session_required
+@require_http_methods(["GET", "POST"])
+def security_settings(request, pk):
+    vault = vault_for(request.user, pk)
+    form = SecuritySettingsForm(request.POST or None)
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["state"] == "disable":
+                rules.refuse_disabling_security_settings(
+                    vault, request.user, client_address=client_address(request)
+                )
+                messages.info(request, "Security settings are still off.")
+                return redirect("vault-properties", pk=vault.pk)
+            rules.enable_security_settings(
+                vault,
+                request.user,
+                form.cleaned_data["mfa_answer"],
+                client_address=client_address(request),
+            )
+        except OperationRefused as refusal:
+            form.add_error(None, f"{refusal.entry.message} {refusal.entry.action}")
+        else:
+            messages.success(request, "Security settings are on for this vault.")
+            return redirect("security-settings", pk=vault.pk)
+
+    return _blade(
+        request,
+        vault,
+        "vaults/security_settings.html",
+        "properties",
+        form=form,
+        is_admin=role_for(request.user, vault) == Role.ADMIN,
+    )
+
+
+def audit_log(request, pk):
+    vault = vault_for(request.user, pk)
+    events = vault.audit_events.select_related("actor").order_by("-occurred_at", "-id")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+
+    return _blade(request, vault, "vaults/audit_log.html", "audit", page=page)
