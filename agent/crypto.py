@@ -199,7 +199,13 @@ class KeyRing:
     def seal_chunk(self, plaintext):
         """Return (chunk id, nonce-prefixed AES-GCM ciphertext) for a chunk."""
         chunk_id = self.chunk_id(plaintext)
-        return chunk_id, self._seal(plaintext, _CHUNK_AAD + chunk_id.encode())
+        return chunk_id, self.encrypt_chunk(chunk_id, plaintext)
+
+    def encrypt_chunk(self, chunk_id, plaintext):
+        """Encrypt a chunk whose ID the caller already took with chunk_id()."""
+        # Backup hashes every chunk to ask the store what it lacks, then
+        # encrypts only those; this spares hashing each new chunk twice.
+        return self._seal(plaintext, _CHUNK_AAD + chunk_id.encode())
 
     def open_chunk(self, chunk_id, ciphertext):
         """Return a chunk's plaintext after checking its tag and its address."""
