@@ -129,10 +129,14 @@ class DirectoryStore(Store):
         return point_id
 
     def get_point(self, point_id):
-        if not os.path.exists(self._point_path(point_id, ".json")):
-            raise PointNotFound(cause=f"No point {point_id!r}.")
-        with open(self._point_path(point_id, ".manifest"), "rb") as stored:
-            return stored.read()
+        manifest_path = self._point_path(point_id, ".manifest")
+        try:
+            if os.path.exists(self._point_path(point_id, ".json")):
+                with open(manifest_path, "rb") as stored:
+                    return stored.read()
+        except FileNotFoundError:
+            pass
+        raise PointNotFound(cause=f"No point {point_id!r}.")
 
     def point_record(self, point_id):
         """Return the item path and stats recorded with a point."""

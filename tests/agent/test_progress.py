@@ -43,3 +43,21 @@ def test_byte_counts_use_binary_units():
     assert format_bytes(1536) == "1.5 KiB"
     assert format_bytes(2 * 1024**3) == "2.0 GiB"
     assert format_bytes(5 * 1024**5) == "5120.0 TiB"
+
+
+def test_progress_follows_a_real_backup_and_restore(sample_tree, data_key, tmp_path):
+    from agent.backup import back_up
+    from agent.restore import restore
+    from agent.store import MemoryStore
+
+    store = MemoryStore()
+    terminal = FakeTerminal()
+    backing_up = Progress("Backing up", stream=terminal, interval=0)
+    point_id, stats = back_up(sample_tree, store, data_key, progress=backing_up)
+    backing_up.finish()
+    restoring = Progress("Restoring", stream=FakeTerminal(), interval=0)
+    restore(point_id, store, data_key, tmp_path / "restored", progress=restoring)
+    restoring.finish()
+    assert (backing_up.files, backing_up.bytes) == (stats.files, stats.bytes)
+    assert (restoring.files, restoring.bytes) == (stats.files, stats.bytes)
+    assert f"Backing up: {stats.files} files" in terminal.getvalue()

@@ -81,3 +81,11 @@ def test_directory_store_leaves_no_temporary_files(tmp_path):
     store.put_point("/srv", b"m", {})
     names = [p.name for p in (tmp_path / "vault").rglob("*")]
     assert not [name for name in names if name.startswith(".incoming-")]
+
+
+def test_directory_store_treats_a_half_written_point_as_absent(tmp_path):
+    store = DirectoryStore(tmp_path / "vault")
+    point_id = store.put_point("/srv", b"m", {})
+    (tmp_path / "vault" / "points" / f"{point_id}.json").unlink()
+    with pytest.raises(PointNotFound):
+        store.get_point(point_id)
