@@ -1,0 +1,1 @@
+"""The Strongroom backup agent: encrypts, backs up and restores folders."""
