@@ -4,17 +4,21 @@ Views, the agent API, admin actions and tasks call these functions; none of
 them decides a security question on its own.
 """
 
+import hmac
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from vaults import audit
-from vaults.access import require_role, require_verified
+from vaults import audit, pins
+from vaults.access import CHANGE_ROLES, require_role, require_verified
 from vaults.errors import (
     MFA_ANSWER_REQUIRED,
+    PIN_INCORRECT,
     SECURITY_CANNOT_BE_DISABLED,
     OperationRefused,
 )
-from vaults.models import MfaAnswer, Operation, Outcome, Role, Vault
+from vaults.models import MfaAnswer, Operation, Outcome, Role, SecurityPin, Vault
 
 
 def create_vault(user, subscription, name, region):
@@ -78,3 +82,82 @@ def refuse_disabling_security_settings(vault, user=None, label="", client_addres
             client_address=client_address,
         )
     raise OperationRefused(SECURITY_CANNOT_BE_DISABLED)
+
+
+def generate_pin(vault, user, client_address=None):
+    """Issue a new security PIN for the vault, voiding any earlier unused one.
+
+    Return the PIN's text, to be shown once, and its record.
+    """
+    require_verified(user)
+    require_role(user, vault, CHANGE_ROLES)
+    now = timezone.now()
+    text = pins.new_pin_text()
+    with transaction.atomic():
+        SecurityPin.objects.filter(
+            vault=vault, used_at__isnull=True, voided_at__isnull=True
+        ).update(voided_at=now)
+        pin = SecurityPin.objects.create(
+            vault=vault,
+            generated_by=user,
+            pin_hash=pins.hash_pin(vault.pk, text),
+            created_at=now,
+            expires_at=pins.expires_at_for(now),
+        )
+        audit.record(
+            vault,
+            Operation.PIN_GENERATED,
+            Outcome.ALLOWED,
+            user=user,
+            client_address=client_address,
+            alert=False,
+        )
+    return text, pin
+
+
+def spend_pin(vault, raw_pin, *, label, client_address=None):
+    """Accept a PIN for the vault exactly once, or refuse it with 100130.
+
+    The caller records its own operation; this records only a PIN voided
+    after too many wrong tries, which looks like someone guessing.
+    """
+    text = pins.normalise_pin(raw_pin)
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            SecurityPin.objects.select_for_update()
+            .filter(vault=vault, used_at__isnull=True, voided_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if current is None or not pins.is_live(current, now):
+            raise OperationRefused(PIN_INCORRECT)
+        matches = text is not None and hmac.compare_digest(
+            current.pin_hash, pins.hash_pin(vault.pk, text)
+        )
+        if matches:
+            current.used_at = now
+            current.save(update_fields=["used_at"])
+            return current
+        current.failed_attempts += 1
+        fields = ["failed_attempts"]
+        voided = (
+            current.failed_attempts >= settings.STRONGROOM["PIN_MAX_FAILED_ATTEMPTS"]
+        )
+        if voided:
+            current.voided_at = now
+            fields.append("voided_at")
+        current.save(update_fields=fields)
+        if voided:
+            audit.record(
+                vault,
+                Operation.PIN_VOIDED,
+                Outcome.REFUSED,
+                label=label,
+                error_code=PIN_INCORRECT.code,
+                detail="Suspected attack: the PIN was voided after "
+                f"{current.failed_attempts} wrong tries.",
+                client_address=client_address,
+            )
+    # Raised after the block so the failed-try count and any voiding commit.
+    raise OperationRefused(PIN_INCORRECT)

@@ -12,5 +12,6 @@ urlpatterns = [
         views.security_settings,
         name="security-settings",
     ),
+    path("<int:pk>/properties/security-pin/", views.security_pin, name="security-pin"),
     path("<int:pk>/audit-log/", views.audit_log, name="audit-log"),
 ]

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from portal.decorators import verified_session_required
@@ -113,6 +115,43 @@ def security_settings(request, pk):
         "properties",
         form=form,
         is_admin=role_for(request.user, vault) == Role.ADMIN,
+    )
+
+
+@never_cache
+@verified_session_required
+@require_http_methods(["GET", "POST"])
+def security_pin(request, pk):
+    vault = vault_for(request.user, pk)
+    if request.method == "GET":
+        return _blade(request, vault, "vaults/security_pin.html", "properties")
+
+    try:
+        text, pin = rules.generate_pin(
+            vault, request.user, client_address=client_address(request)
+        )
+    except OperationRefused as refusal:
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse(refusal.entry.as_dict(), status=refusal.entry.status)
+        messages.error(request, f"{refusal.entry.message} {refusal.entry.action}")
+        return redirect("vault-properties", pk=vault.pk)
+
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse(
+            {
+                "pin": text,
+                "expires_at": pin.expires_at.isoformat(),
+                "seconds_left": settings.STRONGROOM["PIN_VALIDITY_SECONDS"],
+            }
+        )
+    return _blade(
+        request,
+        vault,
+        "vaults/security_pin.html",
+        "properties",
+        pin_text=text,
+        pin=pin,
+        seconds_left=settings.STRONGROOM["PIN_VALIDITY_SECONDS"],
     )
 
 
