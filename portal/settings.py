@@ -239,4 +239,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vaults.tasks.resend_stalled_notifications",
         "schedule": 60.0,
     },
+    "purge-deleted-items": {
+        "task": "vaults.tasks.purge_deleted_items",
+        "schedule": 300.0,
+    },
 }

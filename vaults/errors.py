@@ -89,6 +89,26 @@ SECOND_FACTOR_REQUIRED = CatalogueEntry(
     action="Sign in with a code from your authenticator app or a backup code.",
     status=403,
 )
+ITEM_NOT_PROTECTABLE = CatalogueEntry(
+    code="SR-ITEM-STATE",
+    message="Protection of this item is already stopped with its data deleted.",
+    cause="The item is soft-deleted or purged.",
+    action="Undelete it from the vault's Deleted items first, if it is still there.",
+    status=409,
+)
+ITEM_NOT_DELETED = CatalogueEntry(
+    code="SR-NOT-DELETED",
+    message="This item is not soft-deleted, so there is nothing to undelete.",
+    cause="Only items under Deleted items can be undeleted.",
+    action="Refresh the Deleted items blade to see the current state.",
+    status=409,
+)
+CONFIRMATION_MISMATCH = CatalogueEntry(
+    code="SR-CONFIRM",
+    message="The name typed to confirm does not match the item.",
+    cause="Deleting backup data needs the item's name typed exactly.",
+    action="Type the item's name as shown, then confirm again.",
+)
 
 
 class OperationRefused(Exception):

@@ -69,3 +69,30 @@ class SecuritySettingsForm(forms.Form):
                 "Answer this question before choosing Enable.",
             )
         return cleaned
+
+
+class StopProtectionForm(forms.Form):
+    delete_data = forms.BooleanField(
+        label="Delete backup data",
+        required=False,
+        help_text="With security settings on, deleted data is kept 14 more days.",
+    )
+    confirm_name = forms.CharField(
+        label="Type the item's name to confirm", required=False
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("delete_data")
+            and cleaned.get("confirm_name") != self.item.source
+        ):
+            self.add_error(
+                "confirm_name",
+                f"Type {self.item.source} exactly to delete its backup data.",
+            )
+        return cleaned

@@ -19,3 +19,11 @@ def resend_stalled_notifications():
     for pk in pks:
         deliver_notification.delay(pk)
     return len(pks)
+
+
+@shared_task
+def purge_deleted_items():
+    """Purge soft-deleted backup data whose 14 days are over."""
+    from vaults.soft_delete import purge_due_items
+
+    return purge_due_items()
