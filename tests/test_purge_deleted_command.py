@@ -32,13 +32,15 @@ def test_nothing_is_purged_before_its_time(deleted_item):
     assert deleted_item.state == ItemState.SOFT_DELETED
 
 
-def test_moving_the_clock_forward_purges_for_a_demo(deleted_item):
+def test_moving_the_clock_forward_purges_for_a_demo(deleted_item, settings):
+    settings.DEBUG = True
     assert run("--days-ahead", "15").startswith("1 of 1")
     deleted_item.refresh_from_db()
     assert deleted_item.state == ItemState.PURGED
 
 
-def test_thirteen_days_ahead_is_still_too_early(deleted_item):
+def test_thirteen_days_ahead_is_still_too_early(deleted_item, settings):
+    settings.DEBUG = True
     run("--days-ahead", "13")
     deleted_item.refresh_from_db()
     assert deleted_item.state == ItemState.SOFT_DELETED
