@@ -63,14 +63,16 @@ class AlertRecipientForm(forms.ModelForm):
 
 class AlertRecipientFormSet(BaseInlineFormSet):
     def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        add, remove = self.changes()
-        before = set(self.instance.alert_recipients.values_list("email", flat=True))
-        if self.instance.pk is None:
+        # The rule's own checks first, so the console says what the blade says.
+        if not any(self.errors):
+            add, remove = self.changes()
             before = set()
-        recipients.plan(before, add, remove)
+            if self.instance.pk is not None:
+                before = set(
+                    self.instance.alert_recipients.values_list("email", flat=True)
+                )
+            recipients.plan(before, add, remove)
+        super().clean()
 
     def changes(self):
         """Return the addresses this formset adds and removes."""
@@ -78,7 +80,7 @@ class AlertRecipientFormSet(BaseInlineFormSet):
         for form in self.forms:
             if not getattr(form, "cleaned_data", None):
                 continue
-            stored = form.instance.email if form.instance.pk else None
+            stored = form.initial.get("email") if form.instance.pk else None
             if form.cleaned_data.get("DELETE"):
                 if stored:
                     remove.append(stored)

@@ -141,7 +141,7 @@ def deliver(notification_pk):
             build_email(notification).send()
         except (smtplib.SMTPException, OSError) as exc:
             error = exc
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            notification.last_error = describe_error(exc)[:500]
             if notification.attempts >= max_attempts():
                 notification.state = NotificationState.FAILED
             countdown = retry_delay(notification.attempts)
@@ -185,8 +185,25 @@ def log_failure(notification, error):
         notification.pk,
         notification.attempts,
         " (giving up)" if gave_up else "",
-        f"{type(error).__name__}: {error}"[:200],
+        describe_error(error)[:200],
     )
+
+
+def describe_error(error):
+    """Return a one-line account of a delivery error, with the SMTP reply."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        if isinstance(reply, bytes):
+            reply = reply.decode("utf-8", "replace")
+        return f"{name}: {error.smtp_code} {' '.join(str(reply).split())}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(
+            f"{address}: {code} {reply.decode('utf-8', 'replace')}"
+            for address, (code, reply) in error.recipients.items()
+        )
+        return f"{name}: {refused}"
+    return f"{name}: {error}"
 
 
 def message_id(notification):
