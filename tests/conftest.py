@@ -1,6 +1,13 @@
+import asyncio
+import email
 import os
+import socket
+import threading
+import time
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -159,3 +166,112 @@ def make_point(blob_storage):
         return point
 
     return make
+
+
+class CollectingHandler:
+    """An SMTP server's handler that keeps what it accepts, or refuses on cue."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.messages = []
+            self.refusals = []
+            self.delay = 0.0
+
+    def refuse_next(self, *replies):
+        """Answer the next DATA commands with these replies, e.g. '451 ...'."""
+        with self.lock:
+            self.refusals.extend(replies)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.refusals:
+                return self.refusals.pop(0)
+            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def received(self):
+        with self.lock:
+            return list(self.messages)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.handler = CollectingHandler()
+        self.host, self.port = "127.0.0.1", free_port()
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+
+    def use_in(self, settings):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = self.host, self.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+
+
+@pytest.fixture(scope="session")
+def smtp_server_session():
+    server = SmtpServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_session, settings):
+    """A real SMTP server on 127.0.0.1 that Django's settings now send to."""
+    smtp_server_session.handler.reset()
+    smtp_server_session.use_in(settings)
+    yield smtp_server_session
+    smtp_server_session.handler.reset()
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05, what="the condition"):
+    """Poll until predicate() is true; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}.")
+
+
+def as_verified(user):
+    """Mark a user object as past the code step, as OTPMiddleware would."""
+    user.is_verified = lambda: True
+    return user
+
+
+@pytest.fixture
+def staff_client(client, make_user):
+    """A verified session of a staff operator who may edit vaults."""
+    from django.contrib.auth.models import Permission
+
+    operator = make_user("olga", is_staff=True)
+    operator.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "change_vault",
+                "view_vault",
+                "add_alertrecipient",
+                "change_alertrecipient",
+                "delete_alertrecipient",
+                "view_alertrecipient",
+            ]
+        )
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    return verify_session(client, operator, device)

@@ -118,3 +118,11 @@ class OperationRefused(Exception):
         super().__init__(f"{entry.code}: {entry.message}")
         self.entry = entry
         self.detail = detail
+
+
+def entry_for(code):
+    """Return the catalogue entry with this code, or None."""
+    for value in globals().values():
+        if isinstance(value, CatalogueEntry) and value.code == code:
+            return value
+    return None

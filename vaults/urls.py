@@ -25,4 +25,10 @@ urlpatterns = [
         name="item-stop-protection",
     ),
     path("<int:pk>/audit-log/", views.audit_log, name="audit-log"),
+    path("<int:pk>/alerts/", views.backup_alerts, name="backup-alerts"),
+    path(
+        "<int:pk>/alerts/configure/",
+        views.configure_notifications,
+        name="configure-notifications",
+    ),
 ]
