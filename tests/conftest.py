@@ -19,6 +19,12 @@ def totp_now(device, offset_steps=0):
     return f"{totp.token():0{device.digits}d}"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs half a second a check; these tests sign in often.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def subscription(db):
     return Subscription.objects.create(name="Contoso", require_mfa=False)
@@ -110,3 +116,16 @@ def empty_audit_trail_before_flush(request):
         for statement in guards.SQLITE_FORWARD:
             if any(trigger in statement for trigger in AUDIT_TRIGGERS):
                 cursor.execute(statement)
+
+
+def as_verified(user, device):
+    """Mark a user object as django-otp's middleware does after a code."""
+    user.otp_device = device
+    user.is_verified = lambda: user.otp_device is not None
+    return user
+
+
+def wrong_code(device):
+    """Return a 6-digit code the device accepts at no step near now."""
+    valid = {totp_now(device, step) for step in (-1, 0, 1)}
+    return next(f"{n:06d}" for n in range(1, 10) if f"{n:06d}" not in valid)
