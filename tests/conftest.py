@@ -126,6 +126,7 @@ def empty_audit_trail_before_flush(request):
     with connection.cursor() as cursor:
         for trigger in AUDIT_TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        cursor.execute("DELETE FROM vaults_notification")
         cursor.execute("DELETE FROM vaults_auditevent")
         for statement in guards.SQLITE_FORWARD:
             if any(trigger in statement for trigger in AUDIT_TRIGGERS):
