@@ -61,7 +61,7 @@ RETENTION_BELOW_MINIMUM = CatalogueEntry(
     action="Choose a retention at or above each minimum.",
 )
 SECURITY_CANNOT_BE_DISABLED = CatalogueEntry(
-    code="SR-SECURITY-PERMANENT",
+    code="SR-SEC-PERMANENT",
     message="Security settings cannot be turned off once they are on.",
     cause="Turning security settings on is a one-time action.",
     action="Nothing to do: the vault stays protected. If this attempt was not "
@@ -74,6 +74,14 @@ MFA_ANSWER_REQUIRED = CatalogueEntry(
     cause="Security settings can be enabled only after that question has an answer.",
     action="Choose Yes or No for 'Have you configured multi-factor "
     "authentication?', then Enable and Save.",
+)
+MFA_NOT_SET_UP = CatalogueEntry(
+    code="SR-MFA-NOT-SET-UP",
+    message="You answered Yes, but you have no authenticator app set up.",
+    cause="'Have you configured multi-factor authentication?' can be answered "
+    "Yes only by someone with an active authenticator app.",
+    action="Set up an authenticator app under Multi-factor authentication, then "
+    "answer Yes; or answer No.",
 )
 NOT_ALLOWED = CatalogueEntry(
     code="SR-FORBIDDEN",

@@ -15,7 +15,7 @@ from vaults.access import (
     vault_for,
     visible_vaults,
 )
-from vaults.errors import OperationRefused
+from vaults.errors import MFA_NOT_SET_UP, OperationRefused
 from vaults.forms import NotificationsForm, SecuritySettingsForm, VaultCreateForm
 from vaults.models import Role
 
@@ -88,6 +88,7 @@ def vault_properties(request, pk):
 def security_settings(request, pk):
     vault = vault_for(request.user, pk)
     form = SecuritySettingsForm(request.POST or None)
+    refusal = None
 
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,20 +104,26 @@ def security_settings(request, pk):
                 form.cleaned_data["mfa_answer"],
                 client_address=client_address(request),
             )
-        except OperationRefused as refusal:
-            form.add_error(None, f"{refusal.entry.message} {refusal.entry.action}")
+        except OperationRefused as refused:
+            refusal = refused.entry
+            vault.refresh_from_db()
         else:
             messages.success(request, "Security settings are on for this vault.")
             return redirect("security-settings", pk=vault.pk)
 
-    return _blade(
+    response = _blade(
         request,
         vault,
         "vaults/security_settings.html",
         "properties",
         form=form,
+        refusal=refusal,
+        mfa_not_set_up=refusal == MFA_NOT_SET_UP,
         is_admin=role_for(request.user, vault) == Role.ADMIN,
     )
+    if refusal is not None:
+        response.status_code = refusal.status
+    return response
 
 
 @never_cache
