@@ -203,9 +203,13 @@ def purge_item(item, *, reason="14 days after deletion", alert=True):
             ).values_list("chunk_id", flat=True)
         )
         points.delete()
-        orphans = Chunk.objects.select_for_update().filter(
-            pk__in=chunk_ids, points__isnull=True
-        )
+        # Lock the candidates before asking which are still referenced, so a
+        # point being recorded at the same moment either sees them or waits.
+        list(Chunk.objects.select_for_update().filter(pk__in=chunk_ids))
+        still_used = RecoveryPoint.chunks.through.objects.filter(
+            chunk_id__in=chunk_ids
+        ).values("chunk_id")
+        orphans = Chunk.objects.filter(pk__in=chunk_ids).exclude(pk__in=still_used)
         chunk_blobs = list(orphans.values_list("blob", flat=True))
         orphans.delete()
         item.state = ItemState.PURGED
