@@ -185,3 +185,13 @@ def test_an_imported_vault_can_then_be_enabled_in_the_portal(
     vault.refresh_from_db()
     assert vault.security_settings_enabled
     assert vault.audit_events.filter(operation=Operation.SECURITY_ENABLED).exists()
+
+
+def test_the_admin_refuses_a_vault_name_the_portal_would_refuse(
+    staff_client, subscription
+):
+    response = add_vault(staff_client, subscription, "1 bad name")
+
+    assert response.status_code == 200
+    assert b"must start with a letter" in response.content
+    assert not Vault.objects.filter(name="1 bad name").exists()

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from vaults import recipients
 from vaults.errors import OperationRefused
+from vaults.forms import validate_vault_name
 from vaults.models import (
     AlertRecipient,
     AuditEvent,
@@ -102,8 +103,18 @@ class AlertRecipientInline(admin.TabularInline):
     readonly_fields = ["added_at"]
 
 
+class VaultAdminForm(forms.ModelForm):
+    class Meta:
+        model = Vault
+        fields = ["subscription", "name", "region"]
+
+    def clean_name(self):
+        return validate_vault_name(self.cleaned_data["name"])
+
+
 @admin.register(Vault)
 class VaultAdmin(admin.ModelAdmin):
+    form = VaultAdminForm
     list_display = [
         "name",
         "subscription",

@@ -7,6 +7,22 @@ from vaults import recipients
 from vaults.models import MfaAnswer, Region, Vault
 
 VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,49}")
+
+
+def validate_vault_name(name):
+    """Return the name stripped, or raise the error a person can act on."""
+    name = name.strip()
+    if len(name) < 2:
+        raise ValidationError("The name needs at least 2 characters.")
+    if not name[0].isascii() or not name[0].isalpha():
+        raise ValidationError("The name must start with a letter.")
+    if not VAULT_NAME.fullmatch(name):
+        raise ValidationError(
+            "Use only letters, digits and hyphens (no spaces or other signs)."
+        )
+    return name
+
+
 ADDRESS_SEPARATORS = re.compile(r"[,;]")
 
 
@@ -25,16 +41,7 @@ class VaultCreateForm(forms.Form):
         self.fields["subscription"].queryset = subscriptions
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if len(name) < 2:
-            raise ValidationError("The name needs at least 2 characters.")
-        if not name[0].isascii() or not name[0].isalpha():
-            raise ValidationError("The name must start with a letter.")
-        if not VAULT_NAME.fullmatch(name):
-            raise ValidationError(
-                "Use only letters, digits and hyphens (no spaces or other signs)."
-            )
-        return name
+        return validate_vault_name(self.cleaned_data["name"])
 
     def clean(self):
         cleaned = super().clean()

@@ -1,8 +1,9 @@
 """Add a vault that existed before security settings; they start off."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from vaults.forms import VAULT_NAME
+from vaults.forms import validate_vault_name
 from vaults.models import Region, Subscription, Vault
 
 
@@ -20,11 +21,10 @@ class Command(BaseCommand):
         found = Subscription.objects.filter(name=subscription).first()
         if found is None:
             raise CommandError(f"No subscription named {subscription!r}.")
-        if not VAULT_NAME.fullmatch(name):
-            raise CommandError(
-                "A vault name has 2 to 50 letters, digits and hyphens, "
-                "starting with a letter."
-            )
+        try:
+            name = validate_vault_name(name)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         if Vault.objects.filter(subscription=found, name__iexact=name).exists():
             raise CommandError(f"{subscription} already has a vault named {name}.")
         vault = Vault.objects.create(
