@@ -161,7 +161,7 @@ def test_import_legacy_vault_command(subscription, capsys):
     "args, message",
     [
         (["Nowhere", "old-one"], "No subscription named"),
-        (["Contoso", "1bad"], "starting with a letter"),
+        (["Contoso", "1bad"], "must start with a letter"),
         (["Contoso", "prod-vault"], "already has a vault named"),
     ],
 )
