@@ -1,3 +1,5 @@
+import importlib
+
 import pytest
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -80,3 +82,25 @@ def signed_in_client(client, admin_user):
     """A session past the password step only, for a user with no device."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def flushable_audit_trail(transactional_db):
+    """Let a transactional test's flush empty the append-only audit trail.
+
+    SQLite flushes with DELETE, which the append-only trigger refuses;
+    PostgreSQL truncates, which no row trigger sees.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    guards = importlib.import_module("vaults.migrations.0002_database_guards")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        cursor.execute("DELETE FROM vaults_notification")
+        cursor.execute("DELETE FROM vaults_auditevent")
+        for statement in guards.SQLITE_FORWARD:
+            if "audit_event_no_delete" in statement:
+                cursor.execute(statement)
