@@ -104,3 +104,84 @@ def flushable_audit_trail(transactional_db):
         for statement in guards.SQLITE_FORWARD:
             if "audit_event_no_delete" in statement:
                 cursor.execute(statement)
+
+
+@pytest.fixture
+def make_server(db):
+    """Register a server directly; return it with its bearer credential."""
+    import hashlib
+    import secrets
+
+    from vaults.models import RegisteredServer, ServerKind
+
+    def make(vault, name="fileserver-01", kind=ServerKind.AGENT, **fields):
+        credential = secrets.token_urlsafe(32)
+        fields.setdefault("agent_version", "2.0.9200")
+        server = RegisteredServer.objects.create(
+            vault=vault,
+            name=name,
+            kind=kind,
+            credential_hash=hashlib.sha256(credential.encode()).hexdigest(),
+            **fields,
+        )
+        return server, credential
+
+    return make
+
+
+@pytest.fixture
+def agent_api(client):
+    """Call the agent API as a server with the given credential."""
+
+    class AgentApi:
+        prefix = "/api/agent/v1"
+
+        def __init__(self, credential=None):
+            self.credential = credential
+
+        def headers(self):
+            if self.credential is None:
+                return {}
+            return {"HTTP_AUTHORIZATION": f"Bearer {self.credential}"}
+
+        def json(self, method, path, payload=None, **extra):
+            body = payload if isinstance(payload, bytes | str) else None
+            if body is None and payload is not None:
+                import json
+
+                body = json.dumps(payload)
+            return getattr(client, method)(
+                self.prefix + path,
+                data=body,
+                content_type="application/json",
+                **self.headers(),
+                **extra,
+            )
+
+        def put_bytes(self, path, data):
+            return client.put(
+                self.prefix + path,
+                data=data,
+                content_type="application/octet-stream",
+                **self.headers(),
+            )
+
+        def get(self, path, **query):
+            return client.get(self.prefix + path, query, **self.headers())
+
+    return AgentApi
+
+
+@pytest.fixture(autouse=True)
+def blobs_in_a_temporary_folder(settings, tmp_path_factory):
+    """Keep backup blobs written by a test out of the var/ folder."""
+    if settings.STORAGE_BACKEND != "local":
+        return
+    location = tmp_path_factory.mktemp("blobs")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
