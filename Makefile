@@ -31,7 +31,7 @@ migrate: install
 run: migrate
 	$(PY) manage.py seed_demo
 	@echo "Portal, worker and scheduler start now; Ctrl-C stops all of them."
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p 8000
 
 demo-code: install
 	@$(PY) manage.py demo_code

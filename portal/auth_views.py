@@ -1,6 +1,7 @@
 """Sign-in in two steps: password, then a code from a second-factor device."""
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -16,6 +17,10 @@ from portal import second_factor, throttle
 from portal.forms import CodeForm, SignInForm
 
 logger = logging.getLogger(__name__)
+
+
+def with_next(view_name, target):
+    return f"{resolve_url(view_name)}?{urlencode({'next': target})}"
 
 
 def safe_next(request, default="vault-list"):
@@ -54,9 +59,7 @@ def sign_in(request):
             throttle.clear_failures(username)
             auth.login(request, form.get_user())
             if second_factor.has_device(request.user):
-                return redirect(
-                    f"{resolve_url('otp-verify')}?next={safe_next(request)}"
-                )
+                return redirect(with_next("otp-verify", safe_next(request)))
             return redirect(safe_next(request))
         throttle.record_failure(username, address)
         logger.info("sign-in failed address=%s", address)
@@ -66,6 +69,7 @@ def sign_in(request):
     )
 
 
+@sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request):
@@ -74,7 +78,7 @@ def verify(request):
     if request.user.is_verified():
         return redirect(safe_next(request))
     if not second_factor.has_device(request.user):
-        return redirect(f"{resolve_url('mfa-setup')}?next={safe_next(request)}")
+        return redirect(with_next("mfa-add-totp", safe_next(request)))
     form = CodeForm(request.POST or None)
 
     if request.method == "POST" and form.is_valid():
@@ -83,6 +87,9 @@ def verify(request):
         )
         if device is not None:
             otp_login(request, device)
+            # A new session key for the raised privilege, as at the password
+            # step: a key seen before the code step is worth nothing after it.
+            request.session.cycle_key()
             return redirect(safe_next(request))
         if wait:
             form.add_error(

@@ -6,6 +6,7 @@ that make a code good for one use even when two requests race with it.
 
 import base64
 import logging
+import math
 from datetime import timedelta
 
 import segno
@@ -63,7 +64,14 @@ def verify_code(user, code):
     """Return (device, wait): the device that accepted code, or how long to wait."""
     if TOTP_CODE.fullmatch(code):
         return _verify_totp(user, code)
-    return _spend_backup_code(user, code), None
+    return _spend_backup_code(user, code)
+
+
+def _seconds_locked(info):
+    locked_until = (info or {}).get("locked_until")
+    if not locked_until:
+        return 0
+    return math.ceil((locked_until - timezone.now()).total_seconds())
 
 
 def _verify_totp(user, code):
@@ -77,10 +85,7 @@ def _verify_totp(user, code):
             device = TOTPDevice.objects.select_for_update().get(pk=pk)
             allowed, info = device.verify_is_allowed()
             if not allowed:
-                locked_until = (info or {}).get("locked_until")
-                if locked_until:
-                    seconds = (locked_until - timezone.now()).total_seconds()
-                    wait = max(wait or 0, int(seconds) + 1)
+                wait = max(wait or 0, _seconds_locked(info))
                 continue
             if device.verify_token(code):
                 return device, None
@@ -88,18 +93,26 @@ def _verify_totp(user, code):
 
 
 def _spend_backup_code(user, code):
-    with transaction.atomic():
-        token = (
-            StaticToken.objects.select_for_update()
-            .filter(device__user=user, device__confirmed=True, token=code)
-            .select_related("device")
-            .first()
-        )
-        if token is None:
-            return None
-        token.delete()
-    logger.info("backup code used user=%s", user.pk)
-    return token.device
+    wait = None
+    for pk in StaticDevice.objects.filter(user=user, confirmed=True).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            device = StaticDevice.objects.select_for_update().get(pk=pk)
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                wait = max(wait or 0, _seconds_locked(info))
+                continue
+            # The count of deleted rows decides, not an earlier read: of two
+            # requests racing with one code, only one can delete it.
+            deleted, _ = device.token_set.filter(token=code).delete()
+            if deleted:
+                device.throttle_reset()
+                logger.info("backup code used user=%s", user.pk)
+                return device, None
+            # Wrong backup codes slow the device down like wrong app codes.
+            device.throttle_increment()
+    return None, wait
 
 
 def regenerate_backup_codes(user):

@@ -197,6 +197,8 @@ DEFAULT_FROM_EMAIL = env_str(
 CELERY_BROKER_URL = env_str(
     "CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 )
+# Deployments (or test runs) that share one broker keep apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -204,6 +206,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A request that commits a critical operation hands its alert to the broker;
+# when the broker is down it gives up quickly, because the sweeper sends the
+# alert later and the person should not wait on a dead connection.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TIMEZONE = "UTC"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -232,11 +243,24 @@ STRONGROOM = {
     "VAULT_CREDENTIALS_HOURS": 48,
     "MAX_ALERT_RECIPIENTS": 20,
     "VAULTS_PER_PAGE": 50,
+    "ALERTS_PER_PAGE": 50,
+    "OUTBOX_PER_PAGE": 50,
+    # Alert delivery: the first retry waits ALERT_RETRY_BASE_SECONDS, each
+    # next one twice as long up to an hour; 12 tries span about five hours
+    # with the default. The sweeper resends an alert whose try is overdue.
+    "ALERT_MAX_ATTEMPTS": 12,
+    "ALERT_RETRY_BASE_SECONDS": env_int("ALERT_RETRY_BASE_SECONDS", 30, minimum=1),
+    "ALERT_RETRY_MAX_SECONDS": 3600,
+    "ALERT_STALLED_AFTER_SECONDS": 300,
 }
 
 CELERY_BEAT_SCHEDULE = {
     "resend-stalled-notifications": {
         "task": "vaults.tasks.resend_stalled_notifications",
         "schedule": 60.0,
+    },
+    "purge-deleted-items": {
+        "task": "vaults.tasks.purge_deleted_items",
+        "schedule": 300.0,
     },
 }

@@ -4,6 +4,8 @@ Failures are counted in the cache for a window; when the window ends the
 count is gone, so an attacker cannot lock the real user out for good.
 """
 
+import math
+
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -25,7 +27,7 @@ def seconds_blocked(username, address):
     for key in _keys(username, address):
         entry = cache.get(key)
         if entry and entry["count"] >= MAX_FAILURES:
-            waits.append(int(entry["started"] + WINDOW_SECONDS - now) + 1)
+            waits.append(math.ceil(entry["started"] + WINDOW_SECONDS - now))
     return max([w for w in waits if w > 0], default=0)
 
 

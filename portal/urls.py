@@ -19,6 +19,8 @@ urlpatterns = [
         mfa_views.remove_device,
         name="mfa-remove",
     ),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/", views.outbox_message, name="outbox-message"),
     path("vaults/", include("vaults.urls")),
     path("admin/", admin.site.urls),
     path("api/agent/v1/", agent_api.urls),

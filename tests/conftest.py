@@ -1,7 +1,16 @@
-import importlib
+import asyncio
+import email
+import os
+import socket
+import threading
+import time
+from email import policy
+from importlib import import_module
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -11,11 +20,41 @@ from vaults.models import Membership, Role, Subscription, Vault
 PASSWORD = "correct horse battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    # `make test` deselects these in its first pass and runs them in the
+    # second; a bare pytest on SQLite says why it leaves them out.
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL and Redis: make test-services")
+    for item in items:
+        if "services" in item.keywords:
+            item.add_marker(skip)
+
+
 def totp_now(device, offset_steps=0):
     """Compute the device's code as an authenticator app would."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
     totp.time = totp.time + offset_steps * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def services_only_on_their_pass(request):
+    """Run `services` tests only on the PostgreSQL pass (`make test-services`)."""
+    if request.node.get_closest_marker("services") is None:
+        return
+    if connection.vendor == "postgresql":
+        return
+    message = "needs PostgreSQL: run with DATABASE_URL (make test-services)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and this test {message}.")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs half a second a check; these tests sign in often.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -85,29 +124,27 @@ def signed_in_client(client, admin_user):
 
 
 @pytest.fixture
-def flushable_audit_trail(transactional_db):
-    """Let a transactional test's flush empty the append-only audit trail.
+def make_server(db):
+    import hashlib
+    import secrets
 
-    SQLite flushes with DELETE, which the append-only trigger refuses;
-    PostgreSQL truncates, which no row trigger sees.
-    """
-    yield
-    from django.db import connection
+    from vaults.models import RegisteredServer
 
-    if connection.vendor != "sqlite":
-        return
-    guards = importlib.import_module("vaults.migrations.0002_database_guards")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-        cursor.execute("DELETE FROM vaults_notification")
-        cursor.execute("DELETE FROM vaults_auditevent")
-        for statement in guards.SQLITE_FORWARD:
-            if "audit_event_no_delete" in statement:
-                cursor.execute(statement)
+    def make(vault, name="fileserver-01", kind="agent", version="2.0.9145", product=""):
+        return RegisteredServer.objects.create(
+            vault=vault,
+            name=name,
+            kind=kind,
+            agent_version=version,
+            product_version=product,
+            credential_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+        )
+
+    return make
 
 
 @pytest.fixture
-def make_server(db):
+def make_credentialed_server(db):
     """Register a server directly; return it with its bearer credential."""
     import hashlib
     import secrets
@@ -130,7 +167,7 @@ def make_server(db):
 
 
 @pytest.fixture
-def agent_api(client):
+def agent_api(client, blob_storage):
     """Call the agent API as a server with the given credential."""
 
     class AgentApi:
@@ -172,16 +209,192 @@ def agent_api(client):
     return AgentApi
 
 
-@pytest.fixture(autouse=True)
-def blobs_in_a_temporary_folder(settings, tmp_path_factory):
-    """Keep backup blobs written by a test out of the var/ folder."""
-    if settings.STORAGE_BACKEND != "local":
-        return
-    location = tmp_path_factory.mktemp("blobs")
+@pytest.fixture
+def blob_storage(settings, tmp_path):
+    """Keep blobs written by a test in its own folder."""
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": location},
+            "OPTIONS": {"location": tmp_path / "blobs"},
         },
     }
+    return tmp_path / "blobs"
+
+
+@pytest.fixture
+def make_point(blob_storage):
+    """Store a recovery point with chunk blobs, as the agent API would."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from vaults.models import Chunk, RecoveryPoint
+
+    def make(item, digests):
+        vault = item.server.vault
+        chunks = []
+        for digest in digests:
+            chunk = Chunk.objects.filter(vault=vault, digest=digest).first()
+            if chunk is None:
+                name = default_storage.save(
+                    f"vaults/{vault.pk}/chunks/{digest}", ContentFile(b"x" * 10)
+                )
+                chunk = Chunk.objects.create(
+                    vault=vault, digest=digest, size=10, blob=name
+                )
+            chunks.append(chunk)
+        manifest = default_storage.save(
+            f"vaults/{vault.pk}/manifests/m", ContentFile(b"manifest")
+        )
+        point = RecoveryPoint.objects.create(
+            item=item, manifest_blob=manifest, size=10 * len(digests)
+        )
+        point.chunks.set(chunks)
+        return point
+
+    return make
+
+
+class CollectingHandler:
+    """An SMTP server's handler that keeps what it accepts, or refuses on cue."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.messages = []
+            self.refusals = []
+            self.delay = 0.0
+
+    def refuse_next(self, *replies):
+        """Answer the next DATA commands with these replies, e.g. '451 ...'."""
+        with self.lock:
+            self.refusals.extend(replies)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            if self.refusals:
+                return self.refusals.pop(0)
+            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def received(self):
+        with self.lock:
+            return list(self.messages)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    def __init__(self):
+        self.handler = CollectingHandler()
+        self.host, self.port = "127.0.0.1", free_port()
+        self.controller = Controller(self.handler, hostname=self.host, port=self.port)
+
+    def use_in(self, settings):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = self.host, self.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+
+
+@pytest.fixture(scope="session")
+def smtp_server_session():
+    server = SmtpServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_session, settings):
+    """A real SMTP server on 127.0.0.1 that Django's settings now send to."""
+    smtp_server_session.handler.reset()
+    smtp_server_session.use_in(settings)
+    yield smtp_server_session
+    smtp_server_session.handler.reset()
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05, what="the condition"):
+    """Poll until predicate() is true; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}.")
+
+
+@pytest.fixture
+def staff_client(client, make_user):
+    """A verified session of a staff operator who may edit vaults."""
+    from django.contrib.auth.models import Permission
+
+    operator = make_user("olga", is_staff=True)
+    operator.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=[
+                "change_vault",
+                "view_vault",
+                "add_alertrecipient",
+                "change_alertrecipient",
+                "delete_alertrecipient",
+                "view_alertrecipient",
+            ]
+        )
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    return verify_session(client, operator, device)
+
+
+AUDIT_TRIGGERS = ("audit_event_no_update", "audit_event_no_delete")
+
+
+@pytest.fixture(autouse=True)
+def empty_audit_trail_before_flush(request):
+    """Let a transactional test's flush pass the SQLite append-only trigger.
+
+    The flush at the end of such a test deletes every row; on PostgreSQL it
+    truncates, which row triggers do not see, but on SQLite it runs DELETE.
+    This empties the audit table with its triggers lifted, then restores them.
+    """
+    yield
+    names = request.fixturenames
+    if "transactional_db" not in names and "live_server" not in names:
+        return
+    if connection.vendor != "sqlite":
+        return
+    guards = import_module("vaults.migrations.0002_database_guards")
+    with connection.cursor() as cursor:
+        for trigger in AUDIT_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        cursor.execute("DELETE FROM vaults_notification")
+        cursor.execute("DELETE FROM vaults_auditevent")
+        for statement in guards.SQLITE_FORWARD:
+            if any(trigger in statement for trigger in AUDIT_TRIGGERS):
+                cursor.execute(statement)
+
+
+def as_verified(user, device=None):
+    """Mark a user object as django-otp's middleware does after a code."""
+    user.otp_device = device if device is not None else object()
+    user.is_verified = lambda: user.otp_device is not None
+    return user
+
+
+def wrong_code(device, avoid=0):
+    """Return a 6-digit code the device accepts at no step near now."""
+    valid = {totp_now(device, step) for step in (-1, 0, 1)}
+    wrong = (f"{n:06d}" for n in range(1, 10) if f"{n:06d}" not in valid)
+    return list(wrong)[avoid]

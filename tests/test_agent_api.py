@@ -40,8 +40,8 @@ def credentials_token(vault, admin_user):
 
 
 @pytest.fixture
-def server_api(vault, make_server, agent_api):
-    server, credential = make_server(vault)
+def server_api(vault, make_credentialed_server, agent_api):
+    server, credential = make_credentialed_server(vault)
     api = agent_api(credential)
     api.server = server
     return api
@@ -127,9 +127,9 @@ def test_unknown_vault_credentials_are_refused(agent_api, vault):
 
 
 def test_a_taken_name_is_refused_and_the_credentials_stay_usable(
-    agent_api, credentials_token, vault, make_server
+    agent_api, credentials_token, vault, make_credentialed_server
 ):
-    make_server(vault, "fileserver-01")
+    make_credentialed_server(vault, "fileserver-01")
 
     taken = agent_api().json("post", "/register", registration(credentials_token))
 
@@ -260,9 +260,9 @@ def test_an_absent_key_envelope_is_a_clear_error(server_api):
 
 
 def test_another_servers_envelope_is_readable_within_the_vault(
-    server_api, vault, make_server, envelope
+    server_api, vault, make_credentialed_server, envelope
 ):
-    make_server(vault, "original", key_envelope=envelope)
+    make_credentialed_server(vault, "original", key_envelope=envelope)
 
     response = server_api.get("/key-envelope", server="original")
 
@@ -396,7 +396,7 @@ def test_a_point_with_chunks_not_uploaded_is_refused(server_api, protected):
 def test_a_point_of_an_unprotected_folder_is_refused(server_api, protected):
     response = server_api.json("post", "/points", point_body(source="/elsewhere"))
 
-    assert_error(response, 409, "SR-ITEM-NOT-PROTECTED")
+    assert_error(response, 409, "SR-NOT-PROTECTED")
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ NEW_PASSPHRASE = "a different and longer passphrase"
 
 
 @pytest.fixture
-def portal(live_server, flushable_audit_trail, monkeypatch):
+def portal(live_server, transactional_db, blob_storage, monkeypatch):
     # Alert delivery is the worker's business; here it is enough that each
     # alert is written, so the hand-off to the broker is recorded instead.
     handed_off = []

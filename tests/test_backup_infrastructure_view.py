@@ -9,10 +9,12 @@ def url(vault):
     return reverse("backup-infrastructure", args=[vault.pk])
 
 
-def test_it_lists_servers_with_their_versions(verified_client, vault, make_server):
-    make_server(vault, "fileserver-01", agent_version="2.0.10000")
-    make_server(vault, "oldserver", agent_version="2.0.9000")
-    make_server(
+def test_it_lists_servers_with_their_versions(
+    verified_client, vault, make_credentialed_server
+):
+    make_credentialed_server(vault, "fileserver-01", agent_version="2.0.10000")
+    make_credentialed_server(vault, "oldserver", agent_version="2.0.9000")
+    make_credentialed_server(
         vault,
         "dpm-2012",
         kind=ServerKind.DPM,
@@ -31,10 +33,10 @@ def test_it_lists_servers_with_their_versions(verified_client, vault, make_serve
 
 
 def test_it_is_paged_with_constant_queries(
-    verified_client, vault, make_server, django_assert_max_num_queries
+    verified_client, vault, make_credentialed_server, django_assert_max_num_queries
 ):
     for number in range(55):
-        make_server(vault, f"server-{number:02d}")
+        make_credentialed_server(vault, f"server-{number:02d}")
 
     with django_assert_max_num_queries(12):
         response = verified_client.get(url(vault))

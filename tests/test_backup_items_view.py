@@ -8,8 +8,10 @@ from django.utils import timezone
 from vaults.models import ProtectedItem, RecoveryPoint
 
 
-def test_it_lists_items_with_the_latest_point(verified_client, vault, make_server):
-    server, _ = make_server(vault)
+def test_it_lists_items_with_the_latest_point(
+    verified_client, vault, make_credentialed_server
+):
+    server, _ = make_credentialed_server(vault)
     item = ProtectedItem.objects.create(server=server, source="/srv/data")
     now = timezone.now()
     RecoveryPoint.objects.create(
@@ -29,9 +31,9 @@ def test_it_lists_items_with_the_latest_point(verified_client, vault, make_serve
 
 
 def test_items_are_paged_with_constant_queries(
-    verified_client, vault, make_server, django_assert_max_num_queries
+    verified_client, vault, make_credentialed_server, django_assert_max_num_queries
 ):
-    server, _ = make_server(vault)
+    server, _ = make_credentialed_server(vault)
     for number in range(60):
         item = ProtectedItem.objects.create(server=server, source=f"/srv/{number:02d}")
         RecoveryPoint.objects.create(item=item, manifest_blob="m", size=number)
@@ -42,8 +44,10 @@ def test_items_are_paged_with_constant_queries(
     assert "Page 1 of 2" in response.content.decode()
 
 
-def test_an_item_page_lists_its_points(verified_client, vault, make_server):
-    server, _ = make_server(vault)
+def test_an_item_page_lists_its_points(
+    verified_client, vault, make_credentialed_server
+):
+    server, _ = make_credentialed_server(vault)
     item = ProtectedItem.objects.create(server=server, source="/srv/data")
     point = RecoveryPoint.objects.create(item=item, manifest_blob="m", file_count=42)
 
@@ -55,12 +59,12 @@ def test_an_item_page_lists_its_points(verified_client, vault, make_server):
 
 
 def test_an_item_of_another_vault_is_not_found(
-    verified_client, vault, subscription, make_server
+    verified_client, vault, subscription, make_credentialed_server
 ):
     from vaults.models import Vault
 
     other = Vault.objects.create(subscription=subscription, name="other")
-    server, _ = make_server(other)
+    server, _ = make_credentialed_server(other)
     item = ProtectedItem.objects.create(server=server, source="/srv/data")
 
     response = verified_client.get(reverse("backup-item", args=[vault.pk, item.pk]))

@@ -35,9 +35,9 @@ def pin(vault, admin_user):
 
 
 @pytest.fixture
-def server_with_key(vault, make_server):
+def server_with_key(vault, make_credentialed_server):
     def make(name="fileserver-01", **fields):
-        server, credential = make_server(
+        server, credential = make_credentialed_server(
             vault, name, key_envelope=new_envelope(), **fields
         )
         return server
@@ -177,8 +177,10 @@ def test_a_supported_client_may_change_the_passphrase(
     assert not refusals().exists()
 
 
-def test_without_security_settings_no_pin_is_needed(legacy_vault, make_server):
-    server, _ = make_server(
+def test_without_security_settings_no_pin_is_needed(
+    legacy_vault, make_credentialed_server
+):
+    server, _ = make_credentialed_server(
         legacy_vault, agent_version="2.0.9000", key_envelope=new_envelope()
     )
     replacement = new_envelope()
@@ -190,9 +192,11 @@ def test_without_security_settings_no_pin_is_needed(legacy_vault, make_server):
 
 
 def test_the_api_answers_100130_with_the_catalogue_entry(
-    vault, server_with_key, agent_api, make_server
+    vault, server_with_key, agent_api, make_credentialed_server
 ):
-    server, credential = make_server(vault, "api-server", key_envelope=new_envelope())
+    server, credential = make_credentialed_server(
+        vault, "api-server", key_envelope=new_envelope()
+    )
 
     response = agent_api(credential).json(
         "post",
@@ -207,8 +211,10 @@ def test_the_api_answers_100130_with_the_catalogue_entry(
     assert "Generate" in body["action"]
 
 
-def test_the_api_answers_120002_for_an_old_agent(vault, agent_api, make_server, pin):
-    server, credential = make_server(
+def test_the_api_answers_120002_for_an_old_agent(
+    vault, agent_api, make_credentialed_server, pin
+):
+    server, credential = make_credentialed_server(
         vault, "old", agent_version="2.0.9000", key_envelope=new_envelope()
     )
 
@@ -220,8 +226,12 @@ def test_the_api_answers_120002_for_an_old_agent(vault, agent_api, make_server, 
     assert response.json()["code"] == "120002"
 
 
-def test_the_api_refuses_a_pin_that_is_not_text(vault, agent_api, make_server):
-    server, credential = make_server(vault, "typed", key_envelope=new_envelope())
+def test_the_api_refuses_a_pin_that_is_not_text(
+    vault, agent_api, make_credentialed_server
+):
+    server, credential = make_credentialed_server(
+        vault, "typed", key_envelope=new_envelope()
+    )
 
     response = agent_api(credential).json(
         "post", "/change-passphrase", {"pin": 12345678, "key_envelope": new_envelope()}

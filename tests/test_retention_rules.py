@@ -15,13 +15,13 @@ def policy(vault):
 
 
 @pytest.fixture
-def supported(vault, make_server):
-    return make_server(vault, "new", agent_version="2.0.10000")[0]
+def supported(vault, make_credentialed_server):
+    return make_credentialed_server(vault, "new", agent_version="2.0.10000")[0]
 
 
 @pytest.fixture
-def unsupported(vault, make_server):
-    return make_server(vault, "old", agent_version="2.0.9000")[0]
+def unsupported(vault, make_credentialed_server):
+    return make_credentialed_server(vault, "old", agent_version="2.0.9000")[0]
 
 
 def reductions(outcome):
@@ -114,9 +114,11 @@ def test_raising_retention_raises_no_alert(policy, supported):
     assert not AuditEvent.objects.exists()
 
 
-def test_without_security_settings_any_retention_is_kept(legacy_vault, make_server):
+def test_without_security_settings_any_retention_is_kept(
+    legacy_vault, make_credentialed_server
+):
     policy = BackupPolicy.objects.create(vault=legacy_vault, name="Short")
-    server = make_server(legacy_vault, agent_version="2.0.9000")[0]
+    server = make_credentialed_server(legacy_vault, agent_version="2.0.9000")[0]
     values = {
         "daily_days": 1,
         "weekly_weeks": 0,
@@ -160,9 +162,9 @@ def test_a_new_policy_below_the_minimum_is_refused(vault, admin_user):
 
 
 def test_the_api_names_the_minimum_for_a_supported_agent(
-    vault, policy, make_server, agent_api
+    vault, policy, make_credentialed_server, agent_api
 ):
-    _, credential = make_server(vault, "api-new")
+    _, credential = make_credentialed_server(vault, "api-new")
 
     response = agent_api(credential).json(
         "put", "/policies/DefaultPolicy", {**MINIMUM, "yearly_years": 0}
@@ -173,8 +175,10 @@ def test_the_api_names_the_minimum_for_a_supported_agent(
     assert "Yearly retention must be at least 1 year." in response.json()["detail"]
 
 
-def test_the_api_answers_0x29834_to_an_old_agent(vault, policy, make_server, agent_api):
-    _, credential = make_server(vault, "api-old", agent_version="2.0.9051")
+def test_the_api_answers_0x29834_to_an_old_agent(
+    vault, policy, make_credentialed_server, agent_api
+):
+    _, credential = make_credentialed_server(vault, "api-old", agent_version="2.0.9051")
 
     response = agent_api(credential).json(
         "put", "/policies/DefaultPolicy", {**MINIMUM, "daily_days": 6}
@@ -184,8 +188,10 @@ def test_the_api_answers_0x29834_to_an_old_agent(vault, policy, make_server, age
     assert response.json()["code"] == "0x29834"
 
 
-def test_the_api_refuses_retention_given_as_text(vault, policy, make_server, agent_api):
-    _, credential = make_server(vault, "api-typed")
+def test_the_api_refuses_retention_given_as_text(
+    vault, policy, make_credentialed_server, agent_api
+):
+    _, credential = make_credentialed_server(vault, "api-typed")
 
     response = agent_api(credential).json(
         "put", "/policies/DefaultPolicy", {**MINIMUM, "daily_days": "7"}
@@ -195,8 +201,8 @@ def test_the_api_refuses_retention_given_as_text(vault, policy, make_server, age
     assert "daily_days" in response.json()["detail"]
 
 
-def test_the_api_shows_a_policy(vault, policy, make_server, agent_api):
-    _, credential = make_server(vault, "api-show")
+def test_the_api_shows_a_policy(vault, policy, make_credentialed_server, agent_api):
+    _, credential = make_credentialed_server(vault, "api-show")
 
     response = agent_api(credential).get("/policies/DefaultPolicy")
 

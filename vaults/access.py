@@ -34,6 +34,17 @@ def require_role(user, vault, roles=(Role.ADMIN,)):
         raise OperationRefused(NOT_ALLOWED)
 
 
+def require_console_permission(user):
+    """Refuse an admin-console change by anyone but staff allowed to edit vaults."""
+    if not (user.is_active and user.is_staff and user.has_perm("vaults.change_vault")):
+        raise OperationRefused(NOT_ALLOWED)
+
+
+def can_read_outbox(user):
+    """Return whether the user may read the local outbox of alert emails."""
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
 def require_verified(user):
     is_verified = getattr(user, "is_verified", None)
     if not (is_verified and is_verified()):

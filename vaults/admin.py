@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from vaults import recipients
+from vaults.errors import OperationRefused
 from vaults.models import (
     AlertRecipient,
     AuditEvent,
@@ -44,8 +49,54 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "subscription"]
 
 
+class AlertRecipientForm(forms.ModelForm):
+    # A plain text field: the rule, not the model field, decides what is valid.
+    email = forms.CharField(max_length=1000)
+
+    class Meta:
+        model = AlertRecipient
+        fields = ["email"]
+
+    def clean_email(self):
+        return recipients.normalise_address(self.cleaned_data["email"])
+
+
+class AlertRecipientFormSet(BaseInlineFormSet):
+    def clean(self):
+        # The rule's own checks first, so the console says what the blade says.
+        if not any(self.errors):
+            add, remove = self.changes()
+            before = set()
+            if self.instance.pk is not None:
+                before = set(
+                    self.instance.alert_recipients.values_list("email", flat=True)
+                )
+            recipients.plan(before, add, remove)
+        super().clean()
+
+    def changes(self):
+        """Return the addresses this formset adds and removes."""
+        add, remove = [], []
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None):
+                continue
+            stored = form.initial.get("email") if form.instance.pk else None
+            if form.cleaned_data.get("DELETE"):
+                if stored:
+                    remove.append(stored)
+                continue
+            wanted = form.cleaned_data["email"]
+            if wanted != stored:
+                add.append(wanted)
+                if stored:
+                    remove.append(stored)
+        return add, remove
+
+
 class AlertRecipientInline(admin.TabularInline):
     model = AlertRecipient
+    form = AlertRecipientForm
+    formset = AlertRecipientFormSet
     extra = 0
     fields = ["email", "added_at"]
     readonly_fields = ["added_at"]
@@ -90,7 +141,41 @@ class VaultAdmin(admin.ModelAdmin):
                 obj.security_enabled_at = timezone.now()
                 obj.security_enabled_by = request.user
             obj.created_by = request.user
+        else:
+            # The switch changes with the recipients, through the rule, in
+            # save_formset; the audit event and the alert come from there.
+            obj.email_notifications_enabled = form.initial.get(
+                "email_notifications_enabled", obj.email_notifications_enabled
+            )
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not AlertRecipient:
+            return super().save_formset(request, form, formset, change)
+        add, remove = formset.changes()
+        # The rule writes the rows; the admin's change message reads these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            [],
+            [],
+            [],
+        )
+        try:
+            recipients.configure_notifications(
+                form.instance,
+                request.user,
+                enabled=form.cleaned_data["email_notifications_enabled"],
+                add=add,
+                remove=remove,
+                client_address=request.META.get("REMOTE_ADDR"),
+                console=True,
+            )
+        except (ValidationError, OperationRefused) as error:
+            # Another change landed between validation and saving; the
+            # rest of the vault is saved, the recipients are not.
+            text = "; ".join(getattr(error, "messages", [str(error)]))
+            self.message_user(
+                request, f"Alert recipients were not changed: {text}", messages.ERROR
+            )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

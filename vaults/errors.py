@@ -61,7 +61,7 @@ RETENTION_BELOW_MINIMUM = CatalogueEntry(
     action="Choose a retention at or above each minimum.",
 )
 SECURITY_CANNOT_BE_DISABLED = CatalogueEntry(
-    code="SR-SECURITY-PERMANENT",
+    code="SR-SEC-PERMANENT",
     message="Security settings cannot be turned off once they are on.",
     cause="Turning security settings on is a one-time action.",
     action="Nothing to do: the vault stays protected. If this attempt was not "
@@ -74,6 +74,14 @@ MFA_ANSWER_REQUIRED = CatalogueEntry(
     cause="Security settings can be enabled only after that question has an answer.",
     action="Choose Yes or No for 'Have you configured multi-factor "
     "authentication?', then Enable and Save.",
+)
+MFA_NOT_SET_UP = CatalogueEntry(
+    code="SR-MFA-NOT-SET-UP",
+    message="You answered Yes, but you have no authenticator app set up.",
+    cause="'Have you configured multi-factor authentication?' can be answered "
+    "Yes only by someone with an active authenticator app.",
+    action="Set up an authenticator app under Multi-factor authentication, then "
+    "answer Yes; or answer No.",
 )
 NOT_ALLOWED = CatalogueEntry(
     code="SR-FORBIDDEN",
@@ -88,6 +96,26 @@ SECOND_FACTOR_REQUIRED = CatalogueEntry(
     cause="Critical operations are allowed only after a one-time code.",
     action="Sign in with a code from your authenticator app or a backup code.",
     status=403,
+)
+ITEM_NOT_PROTECTABLE = CatalogueEntry(
+    code="SR-ITEM-STATE",
+    message="Protection of this item is already stopped with its data deleted.",
+    cause="The item is soft-deleted or purged.",
+    action="Undelete it from the vault's Deleted items first, if it is still there.",
+    status=409,
+)
+ITEM_NOT_DELETED = CatalogueEntry(
+    code="SR-NOT-DELETED",
+    message="This item is not soft-deleted, so there is nothing to undelete.",
+    cause="Only items under Deleted items can be undeleted.",
+    action="Refresh the Deleted items blade to see the current state.",
+    status=409,
+)
+CONFIRMATION_MISMATCH = CatalogueEntry(
+    code="SR-CONFIRM",
+    message="The name typed to confirm does not match the item.",
+    cause="Deleting backup data needs the item's name typed exactly.",
+    action="Type the item's name as shown, then confirm again.",
 )
 
 
@@ -156,7 +184,7 @@ POLICY_NOT_FOUND = CatalogueEntry(
     status=404,
 )
 ITEM_NOT_PROTECTED = CatalogueEntry(
-    code="SR-ITEM-NOT-PROTECTED",
+    code="SR-NOT-PROTECTED",
     message="This folder is not protected on this server.",
     cause="The folder was never protected, or its protection was stopped.",
     action="Protect the folder first: strongroom-agent protect PATH --policy NAME.",
@@ -191,3 +219,11 @@ INTERNAL_ERROR = CatalogueEntry(
     action="Retry the operation later. If it fails again, contact the operator.",
     status=500,
 )
+
+
+def entry_for(code):
+    """Return the catalogue entry with this code, or None."""
+    for value in globals().values():
+        if isinstance(value, CatalogueEntry) and value.code == code:
+            return value
+    return None

@@ -3,9 +3,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from vaults import recipients
 from vaults.models import MfaAnswer, Region, Vault
 
 VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,49}")
+ADDRESS_SEPARATORS = re.compile(r"[,;]")
 
 
 class VaultCreateForm(forms.Form):
@@ -110,3 +112,66 @@ class BackupPolicyForm(forms.Form):
         if self.vault.policies.filter(name__iexact=name).exists():
             raise ValidationError(f"A policy named {name} already exists.")
         return name
+
+
+class StopProtectionForm(forms.Form):
+    delete_data = forms.BooleanField(
+        label="Delete backup data",
+        required=False,
+        help_text="With security settings on, deleted data is kept 14 more days.",
+    )
+    confirm_name = forms.CharField(
+        label="Type the item's name to confirm", required=False
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item = item
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("delete_data")
+            and cleaned.get("confirm_name") != self.item.source
+        ):
+            self.add_error(
+                "confirm_name",
+                f"Type {self.item.source} exactly to delete its backup data.",
+            )
+        return cleaned
+
+
+class NotificationsForm(forms.Form):
+    email_notifications = forms.TypedChoiceField(
+        label="Email notifications to additional recipients",
+        choices=[("on", "On"), ("off", "Off")],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )
+    add = forms.CharField(
+        label="Add recipients",
+        required=False,
+        max_length=6000,
+        help_text="One or more addresses, separated by commas or semicolons.",
+    )
+    remove = forms.MultipleChoiceField(
+        label="Remove", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["remove"].choices = [
+            (address, recipients.display_address(address)) for address in current
+        ]
+
+    def clean_add(self):
+        parts = ADDRESS_SEPARATORS.split(self.cleaned_data["add"])
+        found, errors = [], []
+        for part in filter(None, (part.strip() for part in parts)):
+            try:
+                found.append(recipients.normalise_address(part))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return found

@@ -436,13 +436,17 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the next try is due: now at first, later after each failure's
+    # backoff. The sweeper resends what is overdue, so a hand-off lost with
+    # the broker is found while a retry waiting in the broker is left alone.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["vault", "-created_at"]),
-            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["state", "next_attempt_at"]),
         ]
 
     def __str__(self):

@@ -9,16 +9,24 @@ import hmac
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vaults import audit, pins
 from vaults.access import CHANGE_ROLES, require_role, require_verified
 from vaults.errors import (
     MFA_ANSWER_REQUIRED,
+    MFA_NOT_SET_UP,
     PIN_INCORRECT,
     SECURITY_CANNOT_BE_DISABLED,
     OperationRefused,
 )
 from vaults.models import MfaAnswer, Operation, Outcome, Role, SecurityPin, Vault
+
+
+def has_authenticator_app(user):
+    # Backup codes alone do not count: they are the fallback for a lost app,
+    # not a second factor someone configured.
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def create_vault(user, subscription, name, region):
@@ -47,6 +55,8 @@ def enable_security_settings(vault, user, mfa_answer, client_address=None):
     require_role(user, vault, (Role.ADMIN,))
     if mfa_answer not in MfaAnswer.values:
         raise OperationRefused(MFA_ANSWER_REQUIRED)
+    if mfa_answer == MfaAnswer.YES and not has_authenticator_app(user):
+        raise OperationRefused(MFA_NOT_SET_UP)
     with transaction.atomic():
         locked = Vault.objects.select_for_update().get(pk=vault.pk)
         if locked.security_settings_enabled:

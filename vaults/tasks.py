@@ -1,15 +1,21 @@
 from celery import shared_task
+from django.conf import settings
 
 from vaults import alerts
 
 
-@shared_task(bind=True, max_retries=alerts.MAX_DELIVERY_ATTEMPTS, acks_late=True)
+# max_retries is a backstop only: deliver() counts tries in the database and
+# stops at ALERT_MAX_ATTEMPTS, across the retry chain and the sweeper alike.
+@shared_task(
+    bind=True,
+    max_retries=settings.STRONGROOM["ALERT_MAX_ATTEMPTS"] * 2,
+    acks_late=True,
+)
 def deliver_notification(self, notification_pk):
     try:
         return alerts.deliver(notification_pk)
     except alerts.DeliveryFailed as exc:
-        countdown = min(10 * 2**self.request.retries, 300)
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
 
 
 @shared_task
@@ -19,3 +25,11 @@ def resend_stalled_notifications():
     for pk in pks:
         deliver_notification.delay(pk)
     return len(pks)
+
+
+@shared_task
+def purge_deleted_items():
+    """Purge soft-deleted backup data whose 14 days are over."""
+    from vaults.soft_delete import purge_due_items
+
+    return purge_due_items()

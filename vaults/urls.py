@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vaults import backup_views, views
+from vaults import backup_views, deletion_views, views
 
 urlpatterns = [
     path("", views.vault_list, name="vault-list"),
@@ -13,6 +13,17 @@ urlpatterns = [
         name="security-settings",
     ),
     path("<int:pk>/properties/security-pin/", views.security_pin, name="security-pin"),
+    path("<int:pk>/deleted-items/", deletion_views.deleted_items, name="deleted-items"),
+    path(
+        "<int:pk>/deleted-items/<int:item_pk>/undelete/",
+        deletion_views.undelete,
+        name="item-undelete",
+    ),
+    path(
+        "<int:pk>/items/<int:item_pk>/stop/",
+        deletion_views.stop_protection,
+        name="item-stop-protection",
+    ),
     path("<int:pk>/audit-log/", views.audit_log, name="audit-log"),
     path(
         "<int:pk>/properties/backup-credentials/",
@@ -44,5 +55,11 @@ urlpatterns = [
         "<int:pk>/backup-policies/<int:policy_pk>/",
         backup_views.backup_policy_edit,
         name="backup-policy-edit",
+    ),
+    path("<int:pk>/alerts/", views.backup_alerts, name="backup-alerts"),
+    path(
+        "<int:pk>/alerts/configure/",
+        views.configure_notifications,
+        name="configure-notifications",
     ),
 ]

@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.decorators import verified_session_required
-from vaults import rules
+from vaults import recipients, rules
 from vaults.access import (
     role_for,
     subscriptions_for_creating,
     vault_for,
     visible_vaults,
 )
-from vaults.errors import OperationRefused
-from vaults.forms import SecuritySettingsForm, VaultCreateForm
+from vaults.errors import MFA_NOT_SET_UP, OperationRefused
+from vaults.forms import NotificationsForm, SecuritySettingsForm, VaultCreateForm
 from vaults.models import Role
 
 
@@ -87,6 +88,7 @@ def vault_properties(request, pk):
 def security_settings(request, pk):
     vault = vault_for(request.user, pk)
     form = SecuritySettingsForm(request.POST or None)
+    refusal = None
 
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,20 +104,26 @@ def security_settings(request, pk):
                 form.cleaned_data["mfa_answer"],
                 client_address=client_address(request),
             )
-        except OperationRefused as refusal:
-            form.add_error(None, f"{refusal.entry.message} {refusal.entry.action}")
+        except OperationRefused as refused:
+            refusal = refused.entry
+            vault.refresh_from_db()
         else:
             messages.success(request, "Security settings are on for this vault.")
             return redirect("security-settings", pk=vault.pk)
 
-    return _blade(
+    response = _blade(
         request,
         vault,
         "vaults/security_settings.html",
         "properties",
         form=form,
+        refusal=refusal,
+        mfa_not_set_up=refusal == MFA_NOT_SET_UP,
         is_admin=role_for(request.user, vault) == Role.ADMIN,
     )
+    if refusal is not None:
+        response.status_code = refusal.status
+    return response
 
 
 @never_cache
@@ -161,3 +169,68 @@ def audit_log(request, pk):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
 
     return _blade(request, vault, "vaults/audit_log.html", "audit", page=page)
+
+
+def _alerts_blade(request, vault, form, status=200):
+    current = list(vault.alert_recipients.values_list("email", flat=True))
+    alerts = vault.notifications.select_related("event").order_by("-created_at", "-id")
+    per_page = settings.STRONGROOM["ALERTS_PER_PAGE"]
+    page = Paginator(alerts, per_page).get_page(request.GET.get("page"))
+
+    context = {
+        "vault": vault,
+        "blade": "alerts",
+        "role": role_for(request.user, vault),
+        "form": form,
+        "current": [(a, recipients.display_address(a)) for a in current],
+        "max_recipients": recipients.max_recipients(),
+        "page": page,
+    }
+    return render(request, "vaults/backup_alerts.html", context, status=status)
+
+
+def _notifications_form(vault, data=None):
+    current = vault.alert_recipients.values_list("email", flat=True)
+    initial = {
+        "email_notifications": "on" if vault.email_notifications_enabled else "off"
+    }
+    return NotificationsForm(data, current=current, initial=initial)
+
+
+def backup_alerts(request, pk):
+    vault = vault_for(request.user, pk)
+
+    return _alerts_blade(request, vault, _notifications_form(vault))
+
+
+@verified_session_required
+@require_POST
+def configure_notifications(request, pk):
+    vault = vault_for(request.user, pk)
+    form = _notifications_form(vault, request.POST)
+    if not form.is_valid():
+        return _alerts_blade(request, vault, form, status=400)
+
+    try:
+        change = recipients.configure_notifications(
+            vault,
+            request.user,
+            enabled=form.cleaned_data["email_notifications"],
+            add=form.cleaned_data["add"],
+            remove=form.cleaned_data["remove"],
+            client_address=client_address(request),
+        )
+    except ValidationError as error:
+        form.add_error("add", error)
+        return _alerts_blade(request, vault, form, status=400)
+    except OperationRefused as refusal:
+        form.add_error(None, f"{refusal.entry.message} {refusal.entry.action}")
+        return _alerts_blade(request, vault, form, status=403)
+
+    if change.is_empty:
+        messages.info(request, "Nothing changed.")
+    else:
+        messages.success(
+            request, "Notifications saved. Everyone on the old and new lists is told."
+        )
+    return redirect("backup-alerts", pk=vault.pk)
