@@ -82,3 +82,46 @@ class SourceUnreadable(AgentError):
     code = "A303"
     message = "The folder to back up could not be read."
     action = "Check that the folder exists and the agent may read it."
+
+
+class PortalUnreachable(AgentError):
+    code = "A401"
+    message = "The portal could not be reached."
+    action = "Check the portal address and the network, then retry."
+
+
+class PortalAnswerUnexpected(AgentError):
+    code = "A402"
+    message = "The portal gave an answer the agent does not understand."
+    action = "Check that the portal address is a Strongroom portal, then retry."
+
+
+class NotRegistered(AgentError):
+    code = "A403"
+    message = "This agent is not registered with a vault."
+    action = (
+        "Download vault credentials in the portal (Properties > Backup "
+        "Credentials) and run: strongroom-agent register --vault-credentials "
+        "FILE --name NAME"
+    )
+
+
+class AlreadyRegistered(AgentError):
+    code = "A404"
+    message = "This state folder already holds a registration."
+    action = "Use another --state-dir for a second registration."
+
+
+class BadCredentialsFile(AgentError):
+    code = "A405"
+    message = "The vault credentials file is not readable."
+    action = (
+        "Download a new vault credentials file in the portal (Properties > "
+        "Backup Credentials > Download) and pass it unchanged."
+    )
+
+
+class BadInput(AgentError):
+    code = "A406"
+    message = "The command's input is not valid."
+    action = "Check the command's options with --help."

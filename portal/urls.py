@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from portal import auth_views, mfa_views, views
+from vaults.api import api as agent_api
+from vaults.api import unknown_path as agent_api_unknown_path
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +23,6 @@ urlpatterns = [
     path("outbox/<int:pk>/", views.outbox_message, name="outbox-message"),
     path("vaults/", include("vaults.urls")),
     path("admin/", admin.site.urls),
+    path("api/agent/v1/", agent_api.urls),
+    re_path(r"^api/agent/", agent_api_unknown_path),
 ]

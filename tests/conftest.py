@@ -124,19 +124,6 @@ def signed_in_client(client, admin_user):
 
 
 @pytest.fixture
-def blob_storage(settings, tmp_path):
-    """Keep blobs written by a test in its own folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "blobs"},
-        },
-    }
-    return tmp_path / "blobs"
-
-
-@pytest.fixture
 def make_server(db):
     import hashlib
     import secrets
@@ -154,6 +141,85 @@ def make_server(db):
         )
 
     return make
+
+
+@pytest.fixture
+def make_credentialed_server(db):
+    """Register a server directly; return it with its bearer credential."""
+    import hashlib
+    import secrets
+
+    from vaults.models import RegisteredServer, ServerKind
+
+    def make(vault, name="fileserver-01", kind=ServerKind.AGENT, **fields):
+        credential = secrets.token_urlsafe(32)
+        fields.setdefault("agent_version", "2.0.9200")
+        server = RegisteredServer.objects.create(
+            vault=vault,
+            name=name,
+            kind=kind,
+            credential_hash=hashlib.sha256(credential.encode()).hexdigest(),
+            **fields,
+        )
+        return server, credential
+
+    return make
+
+
+@pytest.fixture
+def agent_api(client, blob_storage):
+    """Call the agent API as a server with the given credential."""
+
+    class AgentApi:
+        prefix = "/api/agent/v1"
+
+        def __init__(self, credential=None):
+            self.credential = credential
+
+        def headers(self):
+            if self.credential is None:
+                return {}
+            return {"HTTP_AUTHORIZATION": f"Bearer {self.credential}"}
+
+        def json(self, method, path, payload=None, **extra):
+            body = payload if isinstance(payload, bytes | str) else None
+            if body is None and payload is not None:
+                import json
+
+                body = json.dumps(payload)
+            return getattr(client, method)(
+                self.prefix + path,
+                data=body,
+                content_type="application/json",
+                **self.headers(),
+                **extra,
+            )
+
+        def put_bytes(self, path, data):
+            return client.put(
+                self.prefix + path,
+                data=data,
+                content_type="application/octet-stream",
+                **self.headers(),
+            )
+
+        def get(self, path, **query):
+            return client.get(self.prefix + path, query, **self.headers())
+
+    return AgentApi
+
+
+@pytest.fixture
+def blob_storage(settings, tmp_path):
+    """Keep blobs written by a test in its own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "blobs"},
+        },
+    }
+    return tmp_path / "blobs"
 
 
 @pytest.fixture

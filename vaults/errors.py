@@ -128,6 +128,99 @@ class OperationRefused(Exception):
         self.detail = detail
 
 
+# The agent API and registration. Codes of the form SR-... are Strongroom's
+# own; the reference's codes above keep their numbers.
+VAULT_CREDENTIALS_INVALID = CatalogueEntry(
+    code="SR-VAULT-CREDENTIALS",
+    message="The vault credentials are not valid.",
+    cause="The credentials file is unknown, older than 48 hours, or was "
+    "already used to register a server.",
+    action="Download new vault credentials in the portal (Recovery Services "
+    "vault > Properties > Backup Credentials > Download) and register again.",
+    status=403,
+)
+SERVER_CREDENTIAL_INVALID = CatalogueEntry(
+    code="SR-SERVER-CREDENTIAL",
+    message="The server's credential was not accepted.",
+    cause="The request carried no credential, or one the vault does not know.",
+    action="Register the server again with new vault credentials.",
+    status=401,
+)
+SERVER_NAME_TAKEN = CatalogueEntry(
+    code="SR-SERVER-NAME",
+    message="A server with this name is already registered with the vault.",
+    cause="Server names are unique within a vault.",
+    action="Register under another name; the vault credentials stay valid.",
+    status=409,
+)
+REQUEST_INVALID = CatalogueEntry(
+    code="SR-REQUEST-INVALID",
+    message="The request is not valid.",
+    cause="A field is missing, unknown, of the wrong type or out of range, or "
+    "the body is not JSON.",
+    action="Correct the fields named in the detail and send the request again.",
+    status=422,
+)
+REQUEST_TOO_LARGE = CatalogueEntry(
+    code="SR-REQUEST-TOO-LARGE",
+    message="The request body is too large.",
+    cause="The body is longer than this operation accepts.",
+    action="Send a smaller body; the agent splits data into chunks of 1 MiB.",
+    status=413,
+)
+NOT_FOUND = CatalogueEntry(
+    code="SR-NOT-FOUND",
+    message="The requested object does not exist in this vault.",
+    cause="The name or ID is unknown to the vault.",
+    action="Check the name or ID against the portal's Backup items blade.",
+    status=404,
+)
+POLICY_NOT_FOUND = CatalogueEntry(
+    code="SR-POLICY-NOT-FOUND",
+    message="The backup policy does not exist in this vault.",
+    cause="No backup policy of the vault has this name.",
+    action="Use a policy listed in the portal's Backup policies blade, or "
+    "create one there.",
+    status=404,
+)
+ITEM_NOT_PROTECTED = CatalogueEntry(
+    code="SR-NOT-PROTECTED",
+    message="This folder is not protected on this server.",
+    cause="The folder was never protected, or its protection was stopped.",
+    action="Protect the folder first: strongroom-agent protect PATH --policy NAME.",
+    status=409,
+)
+CHUNKS_MISSING = CatalogueEntry(
+    code="SR-CHUNKS-MISSING",
+    message="The recovery point refers to chunks the vault does not hold.",
+    cause="Some chunks were not uploaded before the recovery point was recorded.",
+    action="Run the backup again; it uploads what is missing.",
+    status=409,
+)
+KEY_ENVELOPE_ALREADY_SET = CatalogueEntry(
+    code="SR-KEY-ENVELOPE-SET",
+    message="The server's encryption key is already stored.",
+    cause="Once stored, the wrapped key changes only through Change Passphrase, "
+    "which needs a security PIN.",
+    action="Use strongroom-agent change-passphrase with a security PIN.",
+    status=409,
+)
+KEY_ENVELOPE_MISSING = CatalogueEntry(
+    code="SR-NO-KEY-ENVELOPE",
+    message="The server has no stored encryption key.",
+    cause="Registration did not finish uploading the wrapped key.",
+    action="Register the server again with new vault credentials.",
+    status=409,
+)
+INTERNAL_ERROR = CatalogueEntry(
+    code="SR-INTERNAL",
+    message="The portal could not complete the operation.",
+    cause="An unexpected error occurred; it has been logged.",
+    action="Retry the operation later. If it fails again, contact the operator.",
+    status=500,
+)
+
+
 def entry_for(code):
     """Return the catalogue entry with this code, or None."""
     for value in globals().values():

@@ -80,6 +80,47 @@ class SecuritySettingsForm(forms.Form):
         return cleaned
 
 
+class BackupPolicyForm(forms.Form):
+    """Parse a policy's name, schedule and retention; the rules judge them."""
+
+    name = forms.CharField(max_length=50)
+    schedule_time = forms.TimeField(
+        label="Daily backup time (UTC)",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    daily_days = forms.IntegerField(
+        label="Keep daily points (days)", min_value=1, max_value=9999
+    )
+    weekly_weeks = forms.IntegerField(
+        label="Keep weekly points (weeks)", min_value=0, max_value=5163
+    )
+    monthly_months = forms.IntegerField(
+        label="Keep monthly points (months)", min_value=0, max_value=1188
+    )
+    yearly_years = forms.IntegerField(
+        label="Keep yearly points (years)", min_value=0, max_value=99
+    )
+
+    def __init__(self, *args, vault, policy=None, **kwargs):
+        if policy is not None:
+            kwargs["initial"] = {
+                field: getattr(policy, field) for field in self.base_fields
+            }
+        super().__init__(*args, **kwargs)
+        self.vault = vault
+        self.policy = policy
+        if policy is not None:
+            self.fields["name"].disabled = True
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if self.policy is not None:
+            return self.policy.name
+        if self.vault.policies.filter(name__iexact=name).exists():
+            raise ValidationError(f"A policy named {name} already exists.")
+        return name
+
+
 class StopProtectionForm(forms.Form):
     delete_data = forms.BooleanField(
         label="Delete backup data",
