@@ -295,17 +295,22 @@ def cmd_points(args, out):
 def cmd_restore(args, out):
     _, state = registered(args)
     client = client_for(state)
-    folder = os.path.abspath(args.path)
-    point_id = args.point or latest_point_id(client, folder)
+    # Another server's folder need not exist here: the path names its data.
+    folder = args.path if args.from_server else os.path.abspath(args.path)
+    owner = args.from_server or state["server_name"]
+    point_id = args.point or latest_point_id(client, folder, args.from_server)
     if args.point:
         point = client.call("GET", f"/points/{int(args.point)}")
-        if point["source"] != folder:
+        if point["source"] != folder or point["server"] != owner:
             raise BadInput(
-                f"Recovery point {args.point} belongs to {point['source']}.",
-                action="Give the folder that recovery point was taken of.",
+                f"Recovery point {args.point} belongs to {point['source']} on "
+                f"{point['server']}.",
+                action="Give the folder and server that recovery point was "
+                "taken of (--from-server NAME for another server).",
             )
     passphrase = ask_passphrase(args.passphrase_file)
-    envelope = client.call("GET", "/key-envelope")
+    query = {"server": args.from_server} if args.from_server else None
+    envelope = client.call("GET", "/key-envelope", query=query)
     data_key = crypto.unwrap_data_key(envelope, passphrase)
     progress = Progress(f"Restoring {folder}")
     stats = restore(str(point_id), HttpStore(client), data_key, args.to, progress)
@@ -317,14 +322,47 @@ def cmd_restore(args, out):
     )
 
 
-def latest_point_id(client, folder):
-    points = client.call("GET", "/points", query={"source": folder, "limit": 1})
+def latest_point_id(client, folder, from_server=None):
+    query = {"source": folder, "limit": 1}
+    if from_server:
+        query["from_server"] = from_server
+    points = client.call("GET", "/points", query=query)
     if not points:
         raise BadInput(
             f"{folder} has no recovery points.",
             action="Back it up first: strongroom-agent backup PATH",
         )
     return points[0]["id"]
+
+
+def cmd_stop_protection(args, out):
+    _, state = registered(args)
+    client = client_for(state)
+    folder = os.path.abspath(args.path)
+    pin = args.pin
+    if args.delete_data and pin is None and needs_pin_to_delete(client):
+        pin = getpass.getpass("Security PIN: ")
+    item = client.call(
+        "POST",
+        "/items/stop-protection",
+        {"source": folder, "delete_data": args.delete_data, "pin": pin},
+    )
+    if item["state"] == "soft-deleted":
+        out.write(
+            f"Stopped protecting {folder} and deleted its backup data. It is kept "
+            f"until {item['purge_after']} (UTC) and can be undeleted in the "
+            "portal under Deleted items.\n"
+        )
+    elif item["state"] == "purged":
+        out.write(f"Stopped protecting {folder}; its backup data is deleted.\n")
+    else:
+        out.write(f"Stopped protecting {folder}; its recovery points are kept.\n")
+
+
+def needs_pin_to_delete(client):
+    # Backup Server and DPM delete without a PIN, as the reference notes.
+    status = client.call("GET", "/status")
+    return status["security_settings_enabled"] and status["kind"] == "agent"
 
 
 def cmd_status(args, out):
@@ -486,7 +524,26 @@ def build_parser():
     )
     restore_parser.add_argument("--to", required=True, metavar="DIR")
     restore_parser.add_argument("--passphrase-file", metavar="F")
+    restore_parser.add_argument(
+        "--from-server",
+        metavar="NAME",
+        help="restore another server's data (recovery to an alternate machine); "
+        "needs that server's passphrase",
+    )
     restore_parser.set_defaults(handler=cmd_restore)
+
+    stop = commands.add_parser(
+        "stop-protection",
+        parents=[common],
+        help="stop backing up a folder, keeping or deleting its data",
+        description="Stop protecting a folder. With --delete-data its backup "
+        "data is deleted; with security settings on it is kept 14 days and "
+        "this needs a security PIN from the portal (Properties > Security PIN).",
+    )
+    stop.add_argument("path", help="the protected folder")
+    stop.add_argument("--delete-data", action="store_true")
+    stop.add_argument("--pin", metavar="P", help="the security PIN")
+    stop.set_defaults(handler=cmd_stop_protection)
 
     status = commands.add_parser(
         "status", parents=[common], help="show this server's registration"

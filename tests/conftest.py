@@ -1,21 +1,26 @@
 import asyncio
 import email
+import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from email import policy
+from email import policy as email_policy
 from importlib import import_module
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vaults.models import Membership, Role, Subscription, Vault
+from tests.agent_journey import NEW_PASSPHRASE, OLD_PASSPHRASE, REPOSITORY
+from vaults.models import BackupPolicy, Membership, Role, Subscription, Vault
 
 PASSWORD = "correct horse battery"
 
@@ -279,7 +284,9 @@ class CollectingHandler:
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
-            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            message = email.message_from_bytes(
+                envelope.content, policy=email_policy.default
+            )
             self.messages.append((list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
@@ -398,3 +405,74 @@ def wrong_code(device, avoid=0):
     valid = {totp_now(device, step) for step in (-1, 0, 1)}
     wrong = (f"{n:06d}" for n in range(1, 10) if f"{n:06d}" not in valid)
     return list(wrong)[avoid]
+
+
+@pytest.fixture
+def live_portal(live_server, transactional_db, blob_storage, monkeypatch):
+    # Alert delivery is the worker's business; here it is enough that each
+    # alert is written, so the hand-off to the broker is recorded instead.
+    handed_off = []
+    monkeypatch.setattr(
+        "vaults.tasks.deliver_notification.delay", lambda pk: handed_off.append(pk)
+    )
+    return live_server
+
+
+@pytest.fixture
+def policy(vault):
+    return BackupPolicy.objects.create(vault=vault, name="DefaultPolicy")
+
+
+@pytest.fixture
+def download_credentials(client, admin_user, device, vault, tmp_path, live_portal):
+    verify_session(client, admin_user, device)
+
+    def download(name):
+        response = client.post(reverse("backup-credentials", args=[vault.pk]))
+        assert response.status_code == 200
+        document = json.loads(response.content)
+        # The test client reaches the portal as "testserver"; the agent must
+        # reach the live server.
+        document["portal_url"] = live_portal.url
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document))
+        return path
+
+    return download
+
+
+@pytest.fixture
+def agent(tmp_path):
+    env = {
+        **os.environ,
+        "STRONGROOM_AGENT_SCRYPT_N": "1024",
+        "HOME": str(tmp_path / "home"),
+    }
+
+    def run(*args, state="main", check=True):
+        result = subprocess.run(
+            [sys.executable, "-m", "agent.cli", *args, "--state-dir", state_dir(state)],
+            cwd=REPOSITORY,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"agent {args} failed:\n{result.stderr}")
+        return result
+
+    def state_dir(name):
+        return str(tmp_path / "state" / name)
+
+    run.state_dir = state_dir
+    return run
+
+
+@pytest.fixture
+def passphrase_files(tmp_path):
+    old = tmp_path / "old-passphrase"
+    old.write_text(OLD_PASSPHRASE + "\n")
+    new = tmp_path / "new-passphrase"
+    new.write_text(NEW_PASSPHRASE + "\n")
+    return old, new

@@ -7,14 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from django.urls import reverse
-
-from tests.conftest import verify_session
-from vaults import rules
+from tests.agent_journey import build_tree, describe, pin_for
 from vaults.models import (
     AuditEvent,
-    BackupPolicy,
     Chunk,
     Notification,
     Operation,
@@ -25,144 +20,9 @@ from vaults.models import (
     SecurityPin,
 )
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-OLD_PASSPHRASE = "correct horse battery staple"
-NEW_PASSPHRASE = "a different and longer passphrase"
-
-
-@pytest.fixture
-def portal(live_server, transactional_db, blob_storage, monkeypatch):
-    # Alert delivery is the worker's business; here it is enough that each
-    # alert is written, so the hand-off to the broker is recorded instead.
-    handed_off = []
-    monkeypatch.setattr(
-        "vaults.tasks.deliver_notification.delay", lambda pk: handed_off.append(pk)
-    )
-    return live_server
-
-
-@pytest.fixture
-def policy(vault):
-    return BackupPolicy.objects.create(vault=vault, name="DefaultPolicy")
-
-
-@pytest.fixture
-def download_credentials(client, admin_user, device, vault, tmp_path, portal):
-    verify_session(client, admin_user, device)
-
-    def download(name):
-        response = client.post(reverse("backup-credentials", args=[vault.pk]))
-        assert response.status_code == 200
-        document = json.loads(response.content)
-        # The test client reaches the portal as "testserver"; the agent must
-        # reach the live server.
-        document["portal_url"] = portal.url
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps(document))
-        return path
-
-    return download
-
-
-@pytest.fixture
-def agent(tmp_path):
-    env = {
-        **os.environ,
-        "STRONGROOM_AGENT_SCRYPT_N": "1024",
-        "HOME": str(tmp_path / "home"),
-    }
-
-    def run(*args, state="main", check=True):
-        result = subprocess.run(
-            [sys.executable, "-m", "agent.cli", *args, "--state-dir", state_dir(state)],
-            cwd=REPOSITORY,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"agent {args} failed:\n{result.stderr}")
-        return result
-
-    def state_dir(name):
-        return str(tmp_path / "state" / name)
-
-    run.state_dir = state_dir
-    return run
-
-
-@pytest.fixture
-def passphrase_files(tmp_path):
-    old = tmp_path / "old-passphrase"
-    old.write_text(OLD_PASSPHRASE + "\n")
-    new = tmp_path / "new-passphrase"
-    new.write_text(NEW_PASSPHRASE + "\n")
-    return old, new
-
-
-def build_tree(root):
-    """Write a folder with nested folders, empty files, unicode, links, modes."""
-    files = {
-        "docs/readme.txt": (b"Strongroom keeps this.\n", 0o644),
-        "docs/empty.txt": (b"", 0o644),
-        "nested/a/b/deep.bin": (os.urandom(1024 * 1024 + 4321), 0o640),
-        "\u00fcn\u00efc\u00f8d\u00e9/\u65e5\u672c\u8a9e.txt": (
-            "h\u00e9".encode(),
-            0o644,
-        ),
-        "run.sh": (b"#!/bin/sh\necho hi\n", 0o755),
-        "private.key": (b"secret-ish", 0o600),
-        "same-1.bin": (b"x" * 5000, 0o644),
-        "same-2.bin": (b"x" * 5000, 0o644),
-    }
-    for relative, (data, mode) in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        path.chmod(mode)
-    (root / "empty-folder").mkdir()
-    os.symlink("docs/readme.txt", root / "link-to-readme")
-    os.symlink("/nonexistent/target", root / "dangling")
-    os.symlink("nested", root / "linked-folder")
-    (root / "read-only").mkdir()
-    (root / "read-only" / "inside.txt").write_text("kept")
-    (root / "read-only").chmod(0o555)
-    paths = sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True)
-    for number, path in enumerate(paths):
-        when = 1_650_000_000_000_000_000 + number * 1_000_003
-        os.utime(path, ns=(when, when), follow_symlinks=False)
-    return root
-
-
-def describe(root):
-    """Return every entry under root with its kind, mode, time and content."""
-    found = {}
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            full = os.path.join(folder, name)
-            info = os.lstat(full)
-            record = {"mtime_ns": info.st_mtime_ns}
-            if stat.S_ISLNK(info.st_mode):
-                record["link"] = os.readlink(full)
-            else:
-                record["mode"] = stat.S_IMODE(info.st_mode)
-                if stat.S_ISREG(info.st_mode):
-                    record["content"] = Path(full).read_bytes()
-                else:
-                    record["dir"] = True
-            found[os.path.relpath(full, root)] = record
-    return found
-
-
-def pin_for(vault, user):
-    user.is_verified = lambda: True
-    text, _ = rules.generate_pin(vault, user)
-    return text
-
 
 def test_agent_backs_up_restores_and_changes_passphrase(
-    portal,
+    live_portal,
     vault,
     policy,
     admin_user,
@@ -308,7 +168,13 @@ def test_agent_backs_up_restores_and_changes_passphrase(
 
 
 def test_old_agent_gets_120002_and_0x29834(
-    portal, vault, policy, admin_user, download_credentials, agent, passphrase_files
+    live_portal,
+    vault,
+    policy,
+    admin_user,
+    download_credentials,
+    agent,
+    passphrase_files,
 ):
     old_passphrase, new_passphrase = passphrase_files
     agent(
@@ -358,7 +224,7 @@ def test_old_agent_gets_120002_and_0x29834(
 
 
 def test_supported_agent_is_told_the_minimum_and_may_keep_it(
-    portal, vault, policy, download_credentials, agent, passphrase_files
+    live_portal, vault, policy, download_credentials, agent, passphrase_files
 ):
     agent(
         "register",

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vaults import audit, blobs
+from vaults import audit, blobs, soft_delete
 from vaults.access import CHANGE_ROLES, require_role, require_verified
 from vaults.errors import (
     CHUNKS_MISSING,
@@ -288,17 +288,24 @@ def protect_item(server, source, policy_name):
         item = (
             ProtectedItem.objects.select_for_update()
             .filter(server=server, source=source)
+            .exclude(state=ItemState.PURGED)
             .first()
         )
         if item is None:
             return ProtectedItem.objects.create(
                 server=server, source=source, policy=policy
             )
-        if item.state != ItemState.PROTECTED:
-            # Bringing back a stopped or deleted item is Undelete's business.
-            raise OperationRefused(ITEM_NOT_PROTECTED, detail=item.get_state_display())
+        if item.state == ItemState.SOFT_DELETED:
+            # Bringing back deleted data is Undelete's business, in the portal
+            # with a second factor, not the machine's.
+            raise OperationRefused(
+                ITEM_NOT_PROTECTED,
+                detail="Its backup data is deleted: undelete it in the portal "
+                "(Deleted items) first.",
+            )
         item.policy = policy
-        item.save(update_fields=["policy"])
+        item.state = ItemState.PROTECTED
+        item.save(update_fields=["policy", "state"])
     return item
 
 
@@ -399,23 +406,64 @@ def _link_chunks(server, point, digests):
     through = RecoveryPoint.chunks.through
     for start in range(0, len(digests), LOOKUP_BATCH):
         batch = digests[start : start + LOOKUP_BATCH]
-        chunk_ids = Chunk.objects.filter(
-            vault=server.vault, digest__in=batch
-        ).values_list("pk", flat=True)
+        # The row locks keep a purge from removing a chunk between the check
+        # for missing chunks and this link; a chunk purged just before is
+        # missing here, and the point is refused rather than left short.
+        chunk_ids = list(
+            Chunk.objects.select_for_update()
+            .filter(vault=server.vault, digest__in=batch)
+            .values_list("pk", flat=True)
+        )
+        if len(chunk_ids) != len(batch):
+            raise OperationRefused(
+                CHUNKS_MISSING,
+                detail=f"{len(batch) - len(chunk_ids)} chunks were removed "
+                "meanwhile; back up again.",
+            )
         through.objects.bulk_create(
             [through(recoverypoint_id=point.pk, chunk_id=pk) for pk in chunk_ids]
         )
 
 
-def points_of(server, source):
+def points_of(server, source, owner_name=None):
+    """List an item's points; owner_name reads another server's, for recovery."""
+    owner = server
+    if owner_name is not None and owner_name != server.name:
+        owner = server.vault.servers.filter(name=owner_name).first()
+        if owner is None:
+            raise OperationRefused(NOT_FOUND, detail=f"No server named {owner_name}.")
     item = (
-        ProtectedItem.objects.filter(server=server, source=source)
+        ProtectedItem.objects.filter(server=owner, source=source)
         .exclude(state=ItemState.PURGED)
+        .order_by("-created_at")
         .first()
     )
     if item is None:
         raise OperationRefused(ITEM_NOT_PROTECTED, detail=source)
     return item.points.order_by("-taken_at", "-pk")
+
+
+def open_point_for_restore(server, point_id, client_address=None):
+    """Return a point to restore; audit a recovery to an alternate machine."""
+    point = point_in_vault(server, point_id)
+    if point.item.server_id != server.pk:
+        soft_delete.record_recovery_elsewhere(point.item, server, point, client_address)
+    return point
+
+
+def item_to_stop(server, source):
+    item = (
+        ProtectedItem.objects.filter(
+            server=server,
+            source=source,
+            state__in=[ItemState.PROTECTED, ItemState.STOPPED],
+        )
+        .select_related("server__vault")
+        .first()
+    )
+    if item is None:
+        raise OperationRefused(ITEM_NOT_PROTECTED, detail=source)
+    return item
 
 
 def point_in_vault(server, point_id):

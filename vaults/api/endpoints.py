@@ -9,7 +9,7 @@ from django.http import FileResponse
 from ninja import Path, Query, Status
 from ninja.errors import ValidationError
 
-from vaults import blobs, server_rules
+from vaults import blobs, server_rules, soft_delete
 from vaults.api import api
 from vaults.api.auth import ServerCredential, content_length
 from vaults.api.schemas import (
@@ -28,6 +28,7 @@ from vaults.api.schemas import (
     RegisterOut,
     RetentionIn,
     StatusOut,
+    StopProtectionIn,
 )
 from vaults.errors import REQUEST_INVALID, OperationRefused
 from vaults.models import ProtectedItem, RecoveryPoint
@@ -111,6 +112,7 @@ def _item_out(item, latest_point=None):
         "state": item.state,
         "policy": item.policy.name if item.policy else None,
         "latest_point": latest_point,
+        "purge_after": item.purge_after,
     }
 
 
@@ -194,6 +196,19 @@ def protect(request, payload: ProtectIn):
     return _item_out(item)
 
 
+@api.post("/items/stop-protection", response=ItemOut, auth=server_auth, tags=["items"])
+def stop_protection(request, payload: StopProtectionIn):
+    """Stop protecting a folder; deleting its data needs a security PIN."""
+    item = server_rules.item_to_stop(request.auth, payload.source)
+    item = soft_delete.stop_protection_from_server(
+        item,
+        delete_data=payload.delete_data,
+        raw_pin=payload.pin,
+        client_address=client_address(request),
+    )
+    return _item_out(item)
+
+
 @api.post(
     "/points",
     response={201: PointOut},
@@ -251,11 +266,13 @@ def list_points(
     request,
     source: str = Query(..., min_length=1, max_length=1024),
     limit: int = Query(100, ge=1, le=POINTS_PAGE_LIMIT),
+    from_server: str | None = Query(None, min_length=1, max_length=100),
 ):
-    """List a protected folder's recovery points, newest first."""
+    """List a folder's recovery points, newest first, of this or another server."""
     server = request.auth
-    points = server_rules.points_of(server, source)[:limit]
-    return [_point_out(point, server.name, source) for point in points]
+    points = server_rules.points_of(server, source, from_server)[:limit]
+    owner = from_server or server.name
+    return [_point_out(point, owner, source) for point in points]
 
 
 @api.get("/points/{point_id}", response=PointOut, auth=server_auth, tags=["points"])
@@ -268,7 +285,9 @@ def get_point(request, point_id: int):
 @api.get("/points/{point_id}/manifest", auth=server_auth, tags=["points"])
 def get_manifest(request, point_id: int):
     """Stream a recovery point's encrypted manifest."""
-    point = server_rules.point_in_vault(request.auth, point_id)
+    point = server_rules.open_point_for_restore(
+        request.auth, point_id, client_address(request)
+    )
     return FileResponse(
         blobs.open_blob(point.manifest_blob), content_type="application/octet-stream"
     )

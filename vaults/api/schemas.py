@@ -61,6 +61,12 @@ class ProtectIn(StrictSchema):
     policy: str = Field(min_length=1, max_length=50)
 
 
+class StopProtectionIn(StrictSchema):
+    source: str = Field(min_length=1, max_length=1024)
+    delete_data: bool = False
+    pin: str | None = Field(None, max_length=20)
+
+
 class PointSummary(Schema):
     id: int
     taken_at: datetime
@@ -75,6 +81,7 @@ class ItemOut(Schema):
     state: str
     policy: str | None
     latest_point: PointSummary | None = None
+    purge_after: datetime | None = None
 
 
 class StatsIn(StrictSchema):
