@@ -104,3 +104,17 @@ def test_stop_protection_without_delete_keeps_data(verified_client, vault, item)
     verified_client.post(url, {})
     item.refresh_from_db()
     assert item.state == ItemState.STOPPED
+
+
+def test_the_item_blade_offers_stop_backup(verified_client, vault, item):
+    response = verified_client.get(reverse("backup-item", args=[vault.pk, item.pk]))
+    stop = reverse("item-stop-protection", args=[vault.pk, item.pk])
+    assert stop.encode() in response.content
+
+
+def test_virtual_machine_workloads_are_marked_not_covered(
+    verified_client, vault, item
+):
+    ProtectedItem.objects.filter(pk=item.pk).update(kind="vm")
+    response = verified_client.get(reverse("backup-items", args=[vault.pk]))
+    assert b"not covered by security settings" in response.content
