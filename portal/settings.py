@@ -263,4 +263,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "vaults.tasks.purge_deleted_items",
         "schedule": 300.0,
     },
+    "expire-recovery-points": {
+        "task": "vaults.tasks.expire_recovery_points",
+        "schedule": 3600.0,
+    },
 }

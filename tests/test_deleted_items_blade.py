@@ -112,9 +112,7 @@ def test_the_item_blade_offers_stop_backup(verified_client, vault, item):
     assert stop.encode() in response.content
 
 
-def test_virtual_machine_workloads_are_marked_not_covered(
-    verified_client, vault, item
-):
+def test_virtual_machine_workloads_are_marked_not_covered(verified_client, vault, item):
     ProtectedItem.objects.filter(pk=item.pk).update(kind="vm")
     response = verified_client.get(reverse("backup-items", args=[vault.pk]))
     assert b"not covered by security settings" in response.content

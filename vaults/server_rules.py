@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vaults import audit, blobs, soft_delete
+from vaults import audit, blobs, retention, soft_delete
 from vaults.access import CHANGE_ROLES, require_role, require_verified
 from vaults.errors import (
     CHUNKS_MISSING,
@@ -383,7 +383,7 @@ def record_point(server, source, manifest, chunk_digests, stats):
             size=stats.get("bytes", 0),
             file_count=stats.get("files", 0),
             manifest_blob=stored_name,
-            expires_at=_expiry(item.policy, now),
+            expires_at=retention.expiry_for(item, item.policy, now),
         )
         _link_chunks(server, point, sorted(digests))
     logger.info(
@@ -394,12 +394,6 @@ def record_point(server, source, manifest, chunk_digests, stats):
         point.pk,
     )
     return point
-
-
-def _expiry(policy, taken_at):
-    if policy is None:
-        return None
-    return taken_at + timedelta(days=policy.daily_days)
 
 
 def _link_chunks(server, point, digests):

@@ -8,11 +8,10 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from vaults import audit
+from vaults import audit, reclaim
 from vaults.access import require_role, require_verified
 from vaults.errors import (
     ITEM_NOT_DELETED,
@@ -21,7 +20,6 @@ from vaults.errors import (
     OperationRefused,
 )
 from vaults.models import (
-    Chunk,
     ItemState,
     Operation,
     Outcome,
@@ -179,12 +177,7 @@ def record_recovery_elsewhere(item, server, point, client_address=None):
 
 
 def purge_item(item, *, reason="14 days after deletion", alert=True):
-    """Remove an item's points and every chunk no other point needs.
-
-    Rows go first, in one transaction; blobs are removed only after it
-    commits. A crash in between leaves unreferenced blobs, never a point
-    whose chunk is missing.
-    """
+    """Remove an item's points and every chunk no other point needs."""
     with transaction.atomic():
         item = (
             ProtectedItem.objects.select_for_update()
@@ -195,23 +188,9 @@ def purge_item(item, *, reason="14 days after deletion", alert=True):
         if item is None or item.state == ItemState.PURGED:
             return 0
         vault = item.server.vault
-        points = RecoveryPoint.objects.filter(item=item)
-        manifest_blobs = list(points.values_list("manifest_blob", flat=True))
-        chunk_ids = set(
-            RecoveryPoint.chunks.through.objects.filter(
-                recoverypoint__item=item
-            ).values_list("chunk_id", flat=True)
+        point_count, chunk_count = reclaim.delete_points(
+            RecoveryPoint.objects.filter(item=item)
         )
-        points.delete()
-        # Lock the candidates before asking which are still referenced, so a
-        # point being recorded at the same moment either sees them or waits.
-        list(Chunk.objects.select_for_update().filter(pk__in=chunk_ids))
-        still_used = RecoveryPoint.chunks.through.objects.filter(
-            chunk_id__in=chunk_ids
-        ).values("chunk_id")
-        orphans = Chunk.objects.filter(pk__in=chunk_ids).exclude(pk__in=still_used)
-        chunk_blobs = list(orphans.values_list("blob", flat=True))
-        orphans.delete()
         item.state = ItemState.PURGED
         item.save(update_fields=["state"])
         if alert:
@@ -220,30 +199,18 @@ def purge_item(item, *, reason="14 days after deletion", alert=True):
                 Operation.DATA_PURGED,
                 Outcome.ALLOWED,
                 label="system",
-                detail=f"{item.source} on {item.server.name}: {len(manifest_blobs)} "
+                detail=f"{item.source} on {item.server.name}: {point_count} "
                 f"recovery points purged ({reason})",
             )
-        blobs = manifest_blobs + chunk_blobs
-        transaction.on_commit(lambda: _delete_blobs(blobs))
     logger.info(
         "purge vault=%s item=%s points=%d chunks=%d reason=%s",
         vault.pk,
         item.pk,
-        len(manifest_blobs),
-        len(chunk_blobs),
+        point_count,
+        chunk_count,
         reason,
     )
-    return len(manifest_blobs)
-
-
-def _delete_blobs(names):
-    for name in names:
-        if not name:
-            continue
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("purge could not delete blob %s", name)
+    return point_count
 
 
 def items_due_for_purge(now=None):

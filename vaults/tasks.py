@@ -33,3 +33,11 @@ def purge_deleted_items():
     from vaults.soft_delete import purge_due_items
 
     return purge_due_items()
+
+
+@shared_task
+def expire_recovery_points():
+    """Delete recovery points past their retention."""
+    from vaults.retention import expire_points
+
+    return expire_points()
