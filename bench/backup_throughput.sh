@@ -20,20 +20,22 @@ printf 'a passphrase for the benchmark\n' > "$work/passphrase"
 
 $PY manage.py migrate -v0
 $PY manage.py createcachetable
-$PY manage.py seed_demo > /dev/null
-$PY bench/make_credentials.py "http://127.0.0.1:$PORT" > "$work/credentials.json"
+$PY manage.py seed_demo > /dev/null 2>&1
+$PY bench/make_credentials.py "http://127.0.0.1:$PORT" > "$work/credentials.json" 2>/dev/null
 $PY manage.py runserver 127.0.0.1:$PORT --noreload > "$work/server.log" 2>&1 &
 server=$!
 sleep 3
 
-agent() { .venv/bin/strongroom-agent "$@" --state-dir "$work/agent"; }
+AGENT=(.venv/bin/strongroom-agent)
+agent() { "${AGENT[@]}" "$@" --state-dir "$work/agent"; }
+timed() { /usr/bin/time -f "$1" "${AGENT[@]}" "${@:2}" --state-dir "$work/agent"; }
 agent register --vault-credentials "$work/credentials.json" --name bench \
   --passphrase-file "$work/passphrase" > /dev/null
 agent protect "$work/tree" --policy DefaultPolicy > /dev/null
 echo "== strongroom-agent"
-/usr/bin/time -f "first backup:  %e s, %M KiB peak" agent backup "$work/tree" > /dev/null
-/usr/bin/time -f "second backup: %e s, %M KiB peak (nothing new)" agent backup "$work/tree" > /dev/null
-/usr/bin/time -f "restore:       %e s, %M KiB peak" agent restore "$work/tree" \
+timed "first backup:  %e s, %M KiB peak" backup "$work/tree" > /dev/null
+timed "second backup: %e s, %M KiB peak (nothing new)" backup "$work/tree" > /dev/null
+timed "restore:       %e s, %M KiB peak" restore "$work/tree" \
   --to "$work/restored-agent" --passphrase-file "$work/passphrase" > /dev/null
 diff -r "$work/tree" "$work/restored-agent" && echo "restore identical"
 
