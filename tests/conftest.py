@@ -476,3 +476,21 @@ def passphrase_files(tmp_path):
     new = tmp_path / "new-passphrase"
     new.write_text(NEW_PASSPHRASE + "\n")
     return old, new
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_stray_connections(django_db_setup, django_db_blocker):
+    """End idle connections other threads left, so the test database can go.
+
+    A live-server request thread that a browser kept alive may still hold
+    its connection when the session ends; PostgreSQL refuses to drop a
+    database that anyone is connected to.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
