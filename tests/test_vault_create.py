@@ -66,3 +66,13 @@ def test_a_reader_cannot_create_in_their_subscription(client, make_user, subscri
     response = post(client, subscription, "sneaky")
     assert response.status_code == 200
     assert not Vault.objects.exists()
+
+
+def test_the_rule_refuses_a_subscription_the_user_only_reads(make_user, subscription):
+    from vaults import rules
+    from vaults.errors import OperationRefused
+
+    reader = make_user("bob", Role.READER, subscription)
+    with pytest.raises(OperationRefused):
+        rules.create_vault(reader, subscription, "sneaky", "westeurope")
+    assert not Vault.objects.exists()

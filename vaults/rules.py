@@ -12,10 +12,16 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vaults import audit, pins
-from vaults.access import CHANGE_ROLES, require_role, require_verified
+from vaults.access import (
+    CHANGE_ROLES,
+    require_role,
+    require_verified,
+    subscriptions_for_creating,
+)
 from vaults.errors import (
     MFA_ANSWER_REQUIRED,
     MFA_NOT_SET_UP,
+    NOT_ALLOWED,
     PIN_INCORRECT,
     SECURITY_CANNOT_BE_DISABLED,
     OperationRefused,
@@ -31,6 +37,8 @@ def has_authenticator_app(user):
 
 def create_vault(user, subscription, name, region):
     """Create a vault with security settings on, as every new vault has."""
+    if not subscriptions_for_creating(user).filter(pk=subscription.pk).exists():
+        raise OperationRefused(NOT_ALLOWED)
     now = timezone.now()
     with transaction.atomic():
         vault = Vault.objects.create(
