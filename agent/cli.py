@@ -448,13 +448,17 @@ def quote(name):
     return url_quote(name, safe="")
 
 
+def count_of(number, unit):
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+
+
 def write_policy(policy, out):
     out.write(
         f"Policy {policy['name']} (backup at {policy['schedule_time']} UTC)\n"
-        f"  daily:   {policy['daily_days']} days\n"
-        f"  weekly:  {policy['weekly_weeks']} weeks\n"
-        f"  monthly: {policy['monthly_months']} months\n"
-        f"  yearly:  {policy['yearly_years']} years\n"
+        f"  daily:   {count_of(policy['daily_days'], 'day')}\n"
+        f"  weekly:  {count_of(policy['weekly_weeks'], 'week')}\n"
+        f"  monthly: {count_of(policy['monthly_months'], 'month')}\n"
+        f"  yearly:  {count_of(policy['yearly_years'], 'year')}\n"
     )
 
 

@@ -1,9 +1,12 @@
-"""The agent asks for secrets on a terminal and says which option replaces it."""
+"""The agent's command line: its prompts and what it prints."""
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from agent.cli import write_policy
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -48,3 +51,21 @@ def test_register_without_a_terminal_names_the_passphrase_option(tmp_path):
     assert "Error A406: There is no terminal to ask for a secret." in result.stderr
     assert "Pass --passphrase-file F" in result.stderr
     assert not (tmp_path / "state").exists()
+
+
+def test_a_policy_reads_in_the_singular_for_one_unit():
+    out = io.StringIO()
+    policy = {
+        "name": "DefaultPolicy",
+        "schedule_time": "02:00",
+        "daily_days": 7,
+        "weekly_weeks": 4,
+        "monthly_months": 1,
+        "yearly_years": 1,
+    }
+
+    write_policy(policy, out)
+
+    assert "daily:   7 days\n" in out.getvalue()
+    assert "monthly: 1 month\n" in out.getvalue()
+    assert "yearly:  1 year\n" in out.getvalue()
