@@ -136,12 +136,26 @@ def read_secret_file(path, what):
     return text.rstrip("\r\n")
 
 
-def ask_new_passphrase(path, prompt="Encryption passphrase"):
+def ask_secret(prompt, option):
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        # No terminal and nothing on standard input, as under cron: a
+        # traceback would hide which option was missing.
+        raise BadInput(
+            "There is no terminal to ask for a secret.",
+            action=f"Pass {option}, or run the command in a terminal.",
+        ) from None
+
+
+def ask_new_passphrase(
+    path, prompt="Encryption passphrase", option="--passphrase-file F"
+):
     if path:
         passphrase = read_secret_file(path, "passphrase")
     else:
-        passphrase = getpass.getpass(f"{prompt} (at least 16 characters): ")
-        again = getpass.getpass(f"{prompt} again: ")
+        passphrase = ask_secret(f"{prompt} (at least 16 characters): ", option)
+        again = ask_secret(f"{prompt} again: ", option)
         if passphrase != again:
             raise WeakPassphrase("The two passphrases differ.")
     crypto.check_passphrase(passphrase)
@@ -151,7 +165,7 @@ def ask_new_passphrase(path, prompt="Encryption passphrase"):
 def ask_passphrase(path, prompt="Encryption passphrase"):
     if path:
         return read_secret_file(path, "passphrase")
-    return getpass.getpass(f"{prompt}: ")
+    return ask_secret(f"{prompt}: ", "--passphrase-file F")
 
 
 # Commands
@@ -341,7 +355,7 @@ def cmd_stop_protection(args, out):
     folder = os.path.abspath(args.path)
     pin = args.pin
     if args.delete_data and pin is None and needs_pin_to_delete(client):
-        pin = getpass.getpass("Security PIN: ")
+        pin = ask_secret("Security PIN: ", "--pin P")
     item = client.call(
         "POST",
         "/items/stop-protection",
@@ -390,11 +404,13 @@ def cmd_change_passphrase(args, out):
     _, state = registered(args)
     client = client_for(state)
     current = ask_passphrase(args.passphrase_file, "Current passphrase")
-    new = ask_new_passphrase(args.new_passphrase_file, "New passphrase")
+    new = ask_new_passphrase(
+        args.new_passphrase_file, "New passphrase", "--new-passphrase-file F"
+    )
     envelope = client.call("GET", "/key-envelope")
     # Re-wrapping first proves the current passphrase before a PIN is spent.
     new_envelope = crypto.rewrap(envelope, current, new, cost=scrypt_cost())
-    pin = args.pin if args.pin is not None else getpass.getpass("Security PIN: ")
+    pin = args.pin if args.pin is not None else ask_secret("Security PIN: ", "--pin P")
     client.call(
         "POST", "/change-passphrase", {"pin": pin, "key_envelope": new_envelope}
     )
@@ -432,13 +448,17 @@ def quote(name):
     return url_quote(name, safe="")
 
 
+def count_of(number, unit):
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+
+
 def write_policy(policy, out):
     out.write(
         f"Policy {policy['name']} (backup at {policy['schedule_time']} UTC)\n"
-        f"  daily:   {policy['daily_days']} days\n"
-        f"  weekly:  {policy['weekly_weeks']} weeks\n"
-        f"  monthly: {policy['monthly_months']} months\n"
-        f"  yearly:  {policy['yearly_years']} years\n"
+        f"  daily:   {count_of(policy['daily_days'], 'day')}\n"
+        f"  weekly:  {count_of(policy['weekly_weeks'], 'week')}\n"
+        f"  monthly: {count_of(policy['monthly_months'], 'month')}\n"
+        f"  yearly:  {count_of(policy['yearly_years'], 'year')}\n"
     )
 
 

@@ -78,6 +78,12 @@ class TargetNotEmpty(AgentError):
     action = "Restore into a new or empty folder."
 
 
+class TargetUnwritable(AgentError):
+    code = "A304"
+    message = "The restore target could not be written."
+    action = "Restore into a folder the agent may create and write, with room to spare."
+
+
 class SourceUnreadable(AgentError):
     code = "A303"
     message = "The folder to back up could not be read."

@@ -5,7 +5,7 @@ import secrets
 from dataclasses import asdict, dataclass
 
 from agent.crypto import KeyRing
-from agent.errors import TamperedChunk, TargetNotEmpty, UnsafePath
+from agent.errors import TamperedChunk, TargetNotEmpty, TargetUnwritable, UnsafePath
 from agent.manifest import DIR, FILE, SYMLINK, Manifest
 
 
@@ -27,6 +27,15 @@ def restore(point_id, store, data_key, target_dir, progress=None):
     """Recreate a recovery point's tree in target_dir and return the counts."""
     ring = KeyRing(data_key)
     manifest = Manifest.from_json(ring.open_manifest(store.get_point(point_id)))
+    # The stores turn their own failures into AgentErrors, so an OSError
+    # here comes from the target: a missing parent, no room, no permission.
+    try:
+        return _write_tree(manifest, store, ring, target_dir, progress)
+    except OSError as exc:
+        raise TargetUnwritable(cause=str(exc)) from None
+
+
+def _write_tree(manifest, store, ring, target_dir, progress):
     target = _prepare_target(os.fspath(target_dir))
     stats = RestoreStats()
     for entry in manifest.entries:

@@ -87,7 +87,7 @@ def test_duplicates_in_another_case_are_refused(staff_client, vault, change_url)
 
     response = staff_client.post(change_url, form_data(vault, rows))
 
-    assert "already a recipient" in response.content.decode()
+    assert "bob@example.com is listed twice" in response.content.decode()
     assert not vault.alert_recipients.exists()
 
 

@@ -473,3 +473,52 @@ def test_last_seen_is_written_at_most_once_a_minute(server_api):
         server_api.get("/status")
     server_api.server.refresh_from_db()
     assert server_api.server.last_seen_at == now + timedelta(seconds=61)
+
+
+# Text the database cannot hold
+
+
+@pytest.mark.parametrize(
+    "method, path, payload",
+    [
+        ("post", "/items", {"source": "/srv/da\x00ta", "policy": "DefaultPolicy"}),
+        ("post", "/items", {"source": "/srv/data", "policy": "Default\x00Policy"}),
+        (
+            "post",
+            "/items/stop-protection",
+            {"source": "/srv/da\x00ta", "delete_data": True, "pin": "1234\x005678"},
+        ),
+        ("post", "/change-passphrase", {"pin": "1234\x005678"}),
+    ],
+)
+def test_a_nul_character_in_a_text_field_is_refused(
+    server_api, policy, method, path, payload
+):
+    response = server_api.json(method, path, payload)
+
+    assert_error(response, 422, "SR-REQUEST-INVALID")
+    assert not ProtectedItem.objects.filter(source__contains="da").exists()
+
+
+def test_a_nul_character_in_a_registration_is_refused(agent_api, credentials_token):
+    response = agent_api().json(
+        "post", "/register", registration(credentials_token, product_version="x\x00")
+    )
+
+    assert_error(response, 422, "SR-REQUEST-INVALID")
+    assert not RegisteredServer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "path, query",
+    [
+        ("/points", {"source": "/srv/da\x00ta"}),
+        ("/key-envelope", {"server": "file\x00server"}),
+        ("/policies/Default%00Policy", {}),
+    ],
+)
+def test_a_nul_character_in_a_query_is_refused(server_api, policy, path, query):
+    response = server_api.get(path, **query)
+
+    assert response.status_code in {404, 422}, response.content
+    assert response.json()["code"] in {"SR-REQUEST-INVALID", "SR-NOT-FOUND"}

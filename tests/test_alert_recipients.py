@@ -78,6 +78,13 @@ def test_adding_an_address_twice_in_another_case_is_refused():
         plan({"bob@example.com"}, [normalise_address("BOB@example.com")], [])
 
 
+def test_an_address_given_twice_in_one_change_is_named_as_listed_twice():
+    added = [normalise_address("ops@example.com"), normalise_address("OPS@example.com")]
+    with pytest.raises(ValidationError) as refused:
+        plan(set(), added, [])
+    assert refused.value.messages == ["ops@example.com is listed twice."]
+
+
 def test_the_unicode_and_ascii_spellings_are_one_recipient():
     before = {normalise_address("bob@bücher.example")}
     with pytest.raises(ValidationError, match="already a recipient"):

@@ -90,3 +90,28 @@ def test_editing_needs_a_verified_session(signed_in_client, vault):
     response = signed_in_client.get(reverse("backup-policy-add", args=[vault.pk]))
 
     assert response.status_code == 302
+
+
+def test_a_single_unit_of_retention_reads_in_the_singular(verified_client, vault):
+    BackupPolicy.objects.create(
+        vault=vault,
+        name="Lean",
+        daily_days=1,
+        weekly_weeks=1,
+        monthly_months=1,
+        yearly_years=1,
+    )
+
+    response = verified_client.get(reverse("backup-policies", args=[vault.pk]))
+
+    for text in (b">1 day<", b">1 week<", b">1 month<", b">1 year<"):
+        assert text in response.content
+
+
+def test_a_new_policy_starts_from_retention_above_the_minimum(verified_client, vault):
+    response = verified_client.get(reverse("backup-policy-add", args=[vault.pk]))
+
+    body = response.content.decode()
+    assert 'name="schedule_time" value="22:00"' in body
+    assert 'name="daily_days" value="30"' in body
+    assert 'name="yearly_years" value="3"' in body

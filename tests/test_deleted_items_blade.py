@@ -84,6 +84,16 @@ def test_stop_protection_needs_the_name_typed(verified_client, vault, item):
     assert item.state == ItemState.PROTECTED
 
 
+def test_stop_protection_offers_a_way_back_to_the_item(verified_client, vault, item):
+    url = reverse("item-stop-protection", args=[vault.pk, item.pk])
+    item_url = reverse("backup-item", args=[vault.pk, item.pk])
+
+    body = verified_client.get(url).content.decode()
+
+    assert f'<a class="btn btn-link" href="{item_url}">Cancel</a>' in body
+    assert f'<a href="{item_url}">/srv/data</a>' in body
+
+
 def test_stop_protection_with_delete_lands_in_deleted_items(
     verified_client, vault, item
 ):

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from vaults.models import AuditEvent, Role, Subscription, Vault
+from vaults.models import AuditEvent, BackupPolicy, Role, Subscription, Vault
 
 
 def post(client, subscription, name, region="westeurope"):
@@ -20,6 +20,17 @@ def test_it_creates_a_vault_with_security_settings_on(verified_client, subscript
     assert vault.security_settings_enabled
     assert vault.security_enabled_at is not None
     assert AuditEvent.objects.filter(vault=vault, operation="vault-created").exists()
+
+
+def test_a_new_vault_has_a_default_policy_at_the_minimum_or_above(
+    verified_client, subscription
+):
+    post(verified_client, subscription, "backup-01")
+
+    policy = BackupPolicy.objects.get(vault__name="backup-01")
+    assert policy.name == "DefaultPolicy"
+    assert policy.daily_days >= 7 and policy.weekly_weeks >= 4
+    assert policy.monthly_months >= 3 and policy.yearly_years >= 1
 
 
 @pytest.mark.parametrize(

@@ -72,3 +72,11 @@ def test_a_reader_cannot_add(client, make_user, subscription, device):
 @pytest.mark.parametrize("page", ["0", "999", "abc"])
 def test_odd_page_numbers_do_not_fail(verified_client, vault, page):
     assert verified_client.get(reverse("vault-list"), {"page": page}).status_code == 200
+
+
+def test_a_nul_character_in_the_filter_is_ignored(verified_client, vault, legacy_vault):
+    response = verified_client.get(reverse("vault-list"), {"q": "pro\x00d"})
+
+    assert response.status_code == 200
+    assert b"prod-vault" in response.content
+    assert b"old-vault" not in response.content

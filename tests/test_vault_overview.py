@@ -35,3 +35,23 @@ def test_every_menu_entry_opens(verified_client, vault):
     assert len(links) >= 3
     for link in links:
         assert verified_client.get(link).status_code == 200, link
+
+
+def test_every_blade_names_itself_and_the_vault_in_the_page_title(
+    verified_client, vault
+):
+    pages = {
+        "vault-overview": "prod-vault",
+        "vault-properties": "Properties · prod-vault",
+        "security-settings": "Security Settings · prod-vault",
+        "security-pin": "Security PIN · prod-vault",
+        "backup-items": "Backup items · prod-vault",
+        "deleted-items": "Deleted items · prod-vault",
+        "backup-policies": "Backup policies · prod-vault",
+        "backup-infrastructure": "Backup infrastructure · prod-vault",
+        "backup-alerts": "Backup alerts · prod-vault",
+        "audit-log": "Audit log · prod-vault",
+    }
+    for name, title in pages.items():
+        response = verified_client.get(reverse(name, args=[vault.pk]))
+        assert f"<title>{title} · Strongroom</title>" in response.content.decode(), name

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from vaults import recipients
-from vaults.models import MfaAnswer, Region, Vault
+from vaults.models import BackupPolicy, MfaAnswer, Region, Vault
 
 VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,49}")
 
@@ -105,6 +105,14 @@ class BackupPolicyForm(forms.Form):
         if policy is not None:
             kwargs["initial"] = {
                 field: getattr(policy, field) for field in self.base_fields
+            }
+        else:
+            # A new policy starts from the model's defaults, all above the
+            # minimum retention, so only a name is needed.
+            kwargs["initial"] = {
+                field: BackupPolicy._meta.get_field(field).default
+                for field in self.base_fields
+                if field != "name"
             }
         super().__init__(*args, **kwargs)
         self.vault = vault

@@ -95,9 +95,13 @@ def plan(before, add, remove):
     remove = {address.strip().lower() for address in remove}
     errors = []
     after = before - remove
+    seen = set()
     for address in add:
-        if address in after:
+        if address in seen:
+            errors.append(f"{display_address(address)} is listed twice.")
+        elif address in after:
             errors.append(f"{display_address(address)} is already a recipient.")
+        seen.add(address)
         after.add(address)
     if len(after) > max_recipients():
         errors.append(

@@ -26,7 +26,17 @@ from vaults.errors import (
     SECURITY_CANNOT_BE_DISABLED,
     OperationRefused,
 )
-from vaults.models import MfaAnswer, Operation, Outcome, Role, SecurityPin, Vault
+from vaults.models import (
+    BackupPolicy,
+    MfaAnswer,
+    Operation,
+    Outcome,
+    Role,
+    SecurityPin,
+    Vault,
+)
+
+DEFAULT_POLICY = "DefaultPolicy"
 
 
 def has_authenticator_app(user):
@@ -36,7 +46,7 @@ def has_authenticator_app(user):
 
 
 def create_vault(user, subscription, name, region):
-    """Create a vault with security settings on, as every new vault has."""
+    """Create a vault with security settings on and a DefaultPolicy."""
     if not subscriptions_for_creating(user).filter(pk=subscription.pk).exists():
         raise OperationRefused(NOT_ALLOWED)
     now = timezone.now()
@@ -51,6 +61,9 @@ def create_vault(user, subscription, name, region):
             security_enabled_at=now,
             security_enabled_by=user,
         )
+        # A server can be protected straight away, as the agent's own
+        # examples assume, without first visiting Backup policies.
+        BackupPolicy.objects.create(vault=vault, name=DEFAULT_POLICY)
         audit.record(
             vault, Operation.VAULT_CREATED, Outcome.ALLOWED, user=user, alert=False
         )

@@ -25,7 +25,8 @@ def client_address(request):
 
 
 def vault_list(request):
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL text cannot hold NUL, and no vault name has one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     vaults = visible_vaults(request.user).select_related("subscription")
     if query:
         vaults = vaults.filter(name__icontains=query)

@@ -10,6 +10,7 @@ from agent.errors import (
     TamperedChunk,
     TamperedManifest,
     TargetNotEmpty,
+    TargetUnwritable,
     UnsafePath,
 )
 from agent.restore import restore
@@ -147,6 +148,14 @@ def test_restore_refuses_a_target_that_is_a_link(backed_up, data_key, tmp_path):
     os.symlink(tmp_path / "elsewhere", tmp_path / "target-link")
     with pytest.raises(TargetNotEmpty):
         restore(point_id, store, data_key, tmp_path / "target-link")
+
+
+def test_restore_reports_a_target_that_cannot_be_created(backed_up, data_key, tmp_path):
+    store, point_id = backed_up
+    (tmp_path / "a-file").write_bytes(b"not a folder")
+    with pytest.raises(TargetUnwritable) as raised:
+        restore(point_id, store, data_key, tmp_path / "a-file" / "restored")
+    assert "a-file" in raised.value.cause
 
 
 @pytest.mark.parametrize("path", ["../escaped.txt", "/tmp/escaped.txt", "a/../.."])

@@ -14,6 +14,7 @@ from vaults.api import api
 from vaults.api.auth import ServerCredential, content_length
 from vaults.api.schemas import (
     DIGEST,
+    NO_NUL,
     ChangePassphraseIn,
     ChunkIdsIn,
     ChunkIdsOut,
@@ -124,7 +125,9 @@ def put_key_envelope(request, payload: KeyEnvelope):
 
 
 @api.get("/key-envelope", response=KeyEnvelope, auth=server_auth, tags=["keys"])
-def get_key_envelope(request, server: str | None = Query(None, max_length=100)):
+def get_key_envelope(
+    request, server: str | None = Query(None, max_length=100, pattern=NO_NUL)
+):
     """Return the wrapped data key of this server or another of its vault."""
     return server_rules.key_envelope_for(request.auth, server)
 
@@ -264,9 +267,9 @@ def _point_out(point, server_name, source):
 @api.get("/points", response=list[PointOut], auth=server_auth, tags=["points"])
 def list_points(
     request,
-    source: str = Query(..., min_length=1, max_length=1024),
+    source: str = Query(..., min_length=1, max_length=1024, pattern=NO_NUL),
     limit: int = Query(100, ge=1, le=POINTS_PAGE_LIMIT),
-    from_server: str | None = Query(None, min_length=1, max_length=100),
+    from_server: str | None = Query(None, min_length=1, max_length=100, pattern=NO_NUL),
 ):
     """List a folder's recovery points, newest first, of this or another server."""
     server = request.auth
@@ -294,13 +297,15 @@ def get_manifest(request, point_id: int):
 
 
 @api.get("/policies/{name}", response=PolicyOut, auth=server_auth, tags=["policies"])
-def show_policy(request, name: str):
+def show_policy(request, name: str = Path(..., max_length=50, pattern=NO_NUL)):
     """Show a backup policy of the vault."""
     return _policy_out(server_rules.policy_named(request.auth.vault, name))
 
 
 @api.put("/policies/{name}", response=PolicyOut, auth=server_auth, tags=["policies"])
-def set_policy(request, name: str, payload: RetentionIn):
+def set_policy(
+    request, payload: RetentionIn, name: str = Path(..., max_length=50, pattern=NO_NUL)
+):
     """Change a policy's retention, refused below the minimum."""
     server = request.auth
     policy = server_rules.policy_named(server.vault, name)

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from vaults.models import ServerKind
 
@@ -12,12 +12,25 @@ SERVER_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 VERSION = r"^\d+(\.\d+){0,3}$"
 DIGEST = r"^[0-9a-f]{64}$"
 BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+# For query and path parameters, which StrictSchema's validator does not see.
+NO_NUL = r"^[^\x00]*$"
 
 
 class StrictSchema(Schema):
     # Strict: "7" is not 7, and a misspelt field is an error rather than a
     # silent default, so an agent never believes a setting took effect.
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def refuse_nul_characters(cls, value):
+        """Refuse text holding a NUL character."""
+        # PostgreSQL text cannot hold NUL; refused here, it is a 422 naming
+        # the field instead of a database error and a 500.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class RegisterIn(StrictSchema):

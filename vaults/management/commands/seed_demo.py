@@ -10,6 +10,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import second_factor
+from vaults import rules
 from vaults.models import (
     BackupPolicy,
     Membership,
@@ -45,8 +46,10 @@ class Command(BaseCommand):
                 user=user, subscription=subscription, defaults={"role": Role.ADMIN}
             )
             vault = self.vault(subscription, "contoso-vault", legacy=False)
-            self.vault(subscription, "legacy-vault", legacy=True)
+            legacy_vault = self.vault(subscription, "legacy-vault", legacy=True)
+            # The demo journey protects a folder of the legacy vault too.
             self.policy(vault)
+            self.policy(legacy_vault)
             self.servers(vault)
             device = self.device(user)
             codes = self.backup_codes(user)
@@ -93,7 +96,7 @@ class Command(BaseCommand):
         return vault
 
     def policy(self, vault):
-        BackupPolicy.objects.get_or_create(vault=vault, name="DefaultPolicy")
+        BackupPolicy.objects.get_or_create(vault=vault, name=rules.DEFAULT_POLICY)
 
     def servers(self, vault):
         for name, kind, agent_version, product_version in DEMO_SERVERS:
