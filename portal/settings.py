@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "portal.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vaults.api.middleware.JsonMethodNotAllowedMiddleware",
 ]
 
 if not DEBUG:

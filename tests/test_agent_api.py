@@ -522,3 +522,10 @@ def test_a_nul_character_in_a_query_is_refused(server_api, policy, path, query):
 
     assert response.status_code in {404, 422}, response.content
     assert response.json()["code"] in {"SR-REQUEST-INVALID", "SR-NOT-FOUND"}
+
+
+def test_a_wrong_method_gets_the_catalogues_json(client, db):
+    response = client.delete("/api/agent/v1/status")
+    assert response.status_code == 405
+    assert response.json()["code"] == "SR-METHOD"
+    assert "GET" in response["Allow"]

@@ -1,3 +1,5 @@
+import pytest
+
 """Backup policies: list, add and edit, with the minimum retention as field errors."""
 
 from django.urls import reverse
@@ -115,3 +117,13 @@ def test_a_new_policy_starts_from_retention_above_the_minimum(verified_client, v
     assert 'name="schedule_time" value="22:00"' in body
     assert 'name="daily_days" value="30"' in body
     assert 'name="yearly_years" value="3"' in body
+
+
+@pytest.mark.parametrize("name", ["a/b", "nightly run", "-x", "ñight"])
+def test_a_name_an_agent_cannot_type_is_a_field_error(verified_client, vault, name):
+    response = verified_client.post(
+        reverse("backup-policy-add", args=[vault.pk]), {**VALID, "name": name}
+    )
+    assert response.status_code == 200
+    assert b"agents name the policy on their command line" in response.content
+    assert not vault.policies.filter(name=name).exists()

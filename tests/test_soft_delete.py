@@ -49,7 +49,7 @@ def test_delete_with_a_pin_keeps_the_data_fourteen_days(item, vault, verified_ad
 
     item.refresh_from_db()
     assert item.state == ItemState.SOFT_DELETED
-    assert item.deleted_by == "fileserver-01"
+    assert item.deleted_by == "server fileserver-01"
     assert item.purge_after == NOON + timedelta(days=14)
 
 

@@ -88,7 +88,7 @@ def test_deleted_data_is_kept_recovered_elsewhere_and_purged(
     )
     assert describe(tmp_path / "on-standby") == expected
     recovered = AuditEvent.objects.get(operation="data-recovered")
-    assert recovered.actor_label == "standby-02"
+    assert recovered.actor_label == "server standby-02"
 
     admin_user.is_verified = lambda: True
     soft_delete.undelete(item, admin_user)

@@ -55,3 +55,25 @@ def test_every_blade_names_itself_and_the_vault_in_the_page_title(
     for name, title in pages.items():
         response = verified_client.get(reverse(name, args=[vault.pk]))
         assert f"<title>{title} · Strongroom</title>" in response.content.decode(), name
+
+
+def test_a_reader_is_not_offered_pin_or_credentials(
+    client, make_user, subscription, vault
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import verify_session
+    from vaults.models import Role
+
+    reader = make_user("bob", Role.READER, subscription)
+    verify_session(client, reader, TOTPDevice.objects.create(user=reader, name="p"))
+    response = client.get(reverse("vault-properties", args=[vault.pk]))
+    assert b'id="generate-pin"' not in response.content
+    assert b'id="download-credentials"' not in response.content
+    assert b"can generate one" in response.content
+
+
+def test_an_admin_is_offered_pin_and_credentials(verified_client, vault):
+    response = verified_client.get(reverse("vault-properties", args=[vault.pk]))
+    assert b'id="generate-pin"' in response.content
+    assert b'id="download-credentials"' in response.content

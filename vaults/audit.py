@@ -7,6 +7,11 @@ from vaults.models import AuditEvent, Outcome
 logger = logging.getLogger(__name__)
 
 
+def server_label(server):
+    """Name a registered server as the audit trail's actor."""
+    return f"server {server.name}"[:150]
+
+
 def actor_label_for(user):
     return user.get_username() if user is not None else "system"
 

@@ -175,6 +175,14 @@ NOT_FOUND = CatalogueEntry(
     action="Check the name or ID against the portal's Backup items blade.",
     status=404,
 )
+METHOD_NOT_ALLOWED = CatalogueEntry(
+    code="SR-METHOD",
+    message="This API path does not take that HTTP method.",
+    cause="The request used a method the path does not offer.",
+    action="Use one of the methods the Allow header lists, as the API's "
+    "OpenAPI document describes.",
+    status=405,
+)
 POLICY_NOT_FOUND = CatalogueEntry(
     code="SR-POLICY-NOT-FOUND",
     message="The backup policy does not exist in this vault.",

@@ -7,6 +7,7 @@ from vaults import recipients
 from vaults.models import BackupPolicy, MfaAnswer, Region, Vault
 
 VAULT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{1,49}")
+POLICY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,49}")
 
 
 def validate_vault_name(name):
@@ -15,7 +16,7 @@ def validate_vault_name(name):
     if len(name) < 2:
         raise ValidationError("The name needs at least 2 characters.")
     if not name[0].isascii() or not name[0].isalpha():
-        raise ValidationError("The name must start with a letter.")
+        raise ValidationError("The name must start with a letter from A to Z.")
     if not VAULT_NAME.fullmatch(name):
         raise ValidationError(
             "Use only letters, digits and hyphens (no spaces or other signs)."
@@ -124,6 +125,11 @@ class BackupPolicyForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         if self.policy is not None:
             return self.policy.name
+        if not POLICY_NAME.fullmatch(name):
+            raise ValidationError(
+                "Use letters, digits, hyphens and underscores, starting with a "
+                "letter: agents name the policy on their command line."
+            )
         if self.vault.policies.filter(name__iexact=name).exists():
             raise ValidationError(f"A policy named {name} already exists.")
         return name

@@ -80,10 +80,6 @@ def token_hash(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def server_label(server):
-    return f"server {server.name}"[:150]
-
-
 # Vault credentials and registration
 
 
@@ -162,7 +158,7 @@ def register_server(
                 vault,
                 Operation.SERVER_REGISTERED,
                 Outcome.ALLOWED,
-                label=server_label(server),
+                label=audit.server_label(server),
                 detail=f"{server.get_kind_display()}, agent {agent_version}"
                 + (f", {product_version}" if product_version else ""),
                 client_address=client_address,
@@ -228,7 +224,7 @@ def key_envelope_for(server, name=None):
 def change_passphrase(server, raw_pin, envelope, client_address=None):
     """Replace the server's wrapped key after the version and PIN checks."""
     vault = server.vault
-    label = server_label(server)
+    label = audit.server_label(server)
     if not server.key_envelope:
         raise OperationRefused(KEY_ENVELOPE_MISSING)
     if vault.security_settings_enabled:
@@ -263,7 +259,7 @@ def _refuse_passphrase(server, entry, client_address):
             server.vault,
             Operation.PASSPHRASE_CHANGED,
             Outcome.REFUSED,
-            label=server_label(server),
+            label=audit.server_label(server),
             error_code=entry.code,
             detail=f"Agent {server.agent_version}.",
             client_address=client_address,
@@ -498,7 +494,7 @@ def change_retention(
     if user is not None:
         require_verified(user)
         require_role(user, vault, CHANGE_ROLES)
-    label = server_label(server) if server is not None else ""
+    label = audit.server_label(server) if server is not None else ""
     shortfalls = retention_shortfalls(values) if vault.security_settings_enabled else {}
     if shortfalls:
         entry = RETENTION_BELOW_MINIMUM

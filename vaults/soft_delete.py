@@ -69,19 +69,24 @@ def stop_protection_from_server(
     vault = server.vault
     if delete_data and needs_pin_to_delete(server):
         try:
-            spend_pin(vault, raw_pin, label=server.name, client_address=client_address)
+            spend_pin(
+                vault,
+                raw_pin,
+                label=audit.server_label(server),
+                client_address=client_address,
+            )
         except OperationRefused as refusal:
             audit.record(
                 vault,
                 Operation.STOP_PROTECTION_DELETE,
                 Outcome.REFUSED,
-                label=server.name,
+                label=audit.server_label(server),
                 error_code=PIN_INCORRECT.code,
                 detail=f"{item.source} on {server.name}: wrong or expired PIN",
                 client_address=client_address,
             )
             raise refusal
-    return _stop(item, delete_data, server.name, None, client_address)
+    return _stop(item, delete_data, audit.server_label(server), None, client_address)
 
 
 def stop_protection_from_portal(item, user, *, delete_data, client_address=None):
@@ -169,7 +174,7 @@ def record_recovery_elsewhere(item, server, point, client_address=None):
         item.server.vault,
         Operation.DATA_RECOVERED,
         Outcome.ALLOWED,
-        label=server.name,
+        label=audit.server_label(server),
         detail=f"{item.source} of {item.server.name}, point {point.pk}, "
         f"restored on {server.name}",
         client_address=client_address,

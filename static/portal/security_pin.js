@@ -5,6 +5,9 @@
   var form = document.getElementById("pin-refresh");
   if (!countdown || !form) return;
   var deadline = Date.now() + Number(countdown.dataset.seconds) * 1000;
+  // A blade left open overnight should not mint PINs (and audit events)
+  // until morning: after an hour of fresh PINs it stops and asks.
+  var refreshesLeft = 12;
 
   function show(secondsLeft) {
     var m = Math.floor(secondsLeft / 60);
@@ -39,7 +42,12 @@
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     show(left);
     if (left === 0) {
-      refresh();
+      if (refreshesLeft-- > 0) {
+        refresh();
+      } else {
+        countdown.textContent = "expired";
+        document.getElementById("pin").textContent = "— — — —";
+      }
       return;
     }
     setTimeout(tick, 1000);
