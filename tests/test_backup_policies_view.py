@@ -1,7 +1,6 @@
-import pytest
-
 """Backup policies: list, add and edit, with the minimum retention as field errors."""
 
+import pytest
 from django.urls import reverse
 
 from vaults.models import AuditEvent, BackupPolicy, Operation, Outcome
