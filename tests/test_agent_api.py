@@ -529,3 +529,13 @@ def test_a_wrong_method_gets_the_catalogues_json(client, db):
     assert response.status_code == 405
     assert response.json()["code"] == "SR-METHOD"
     assert "GET" in response["Allow"]
+
+
+def test_a_bad_server_name_is_explained_in_words(agent_api, credentials_token):
+    response = agent_api().json(
+        "post", "/register", registration(credentials_token, name="bad name!")
+    )
+
+    body = assert_error(response, 422, "SR-REQUEST-INVALID")
+    assert "letters, digits, dots, hyphens and underscores" in body["detail"]
+    assert "^[" not in body["detail"]

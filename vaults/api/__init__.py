@@ -59,7 +59,19 @@ def _field_error(error):
     location = [str(part) for part in error.get("loc", ())]
     while location and location[0] in {"body", "payload", "query", "path"}:
         location.pop(0)
-    return {"field": ".".join(location) or "body", "message": error.get("msg", "")}
+    field = ".".join(location) or "body"
+    message = error.get("msg", "")
+    if error.get("type") == "string_pattern_mismatch":
+        message = PATTERN_MESSAGES.get(field, "does not have the expected form")
+    return {"field": field, "message": message}
+
+
+# A regular expression is no message for a person at a terminal.
+PATTERN_MESSAGES = {
+    "name": "use 1 to 100 letters, digits, dots, hyphens and underscores, "
+    "starting with a letter or digit",
+    "agent_version": "use dotted numbers, such as 2.0.9052",
+}
 
 
 @api.exception_handler(RequestDataTooBig)
