@@ -288,6 +288,11 @@ def cmd_backup(args, out):
             f"({format_bytes(stats.new_bytes)} new). "
             f"Recovery point {result.point_id}.\n"
         )
+        if stats.skipped:
+            out.write(
+                f"  {stats.skipped} entries skipped: pipes, sockets and devices "
+                "are not backed up.\n"
+            )
 
 
 def cmd_points(args, out):
