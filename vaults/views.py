@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.decorators import verified_session_required
-from vaults import recipients, rules
+from vaults import overview, recipients, rules
 from vaults.access import (
     role_for,
     subscriptions_for_creating,
@@ -71,11 +71,8 @@ def _blade(request, vault, template, blade, **context):
 def vault_overview(request, pk):
     vault = vault_for(request.user, pk)
 
-    counts = {
-        "servers": vault.servers.count(),
-        "policies": vault.policies.count(),
-    }
-    return _blade(request, vault, "vaults/overview.html", "overview", counts=counts)
+    summary = overview.summarize(vault)
+    return _blade(request, vault, "vaults/overview.html", "overview", summary=summary)
 
 
 def vault_properties(request, pk):
