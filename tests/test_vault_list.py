@@ -80,3 +80,11 @@ def test_a_nul_character_in_the_filter_is_ignored(verified_client, vault, legacy
     assert response.status_code == 200
     assert b"prod-vault" in response.content
     assert b"old-vault" not in response.content
+
+
+def test_its_entry_in_the_portal_navigation_is_marked_current(verified_client, db):
+    body = verified_client.get(reverse("vault-list")).content.decode()
+    vaults_link = f'<a href="{reverse("vault-list")}" class="active">'
+    home_link = f'<a href="{reverse("home")}" class="">'
+    assert vaults_link in body
+    assert home_link in body
