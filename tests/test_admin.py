@@ -195,3 +195,16 @@ def test_the_admin_refuses_a_vault_name_the_portal_would_refuse(
     assert response.status_code == 200
     assert b"must start with a letter" in response.content
     assert not Vault.objects.filter(name="1 bad name").exists()
+
+
+def test_a_vault_with_settings_on_cannot_be_deleted_in_the_console(staff_client, vault):
+    url = reverse("admin:vaults_vault_delete", args=[vault.pk])
+
+    assert staff_client.get(url).status_code == 403
+    assert staff_client.post(url, {"post": "yes"}).status_code == 403
+    changelist = staff_client.post(
+        reverse("admin:vaults_vault_changelist"),
+        {"action": "delete_selected", "_selected_action": [vault.pk], "post": "yes"},
+    )
+    assert changelist.status_code in (200, 302)
+    assert Vault.objects.filter(pk=vault.pk).exists()

@@ -209,3 +209,31 @@ def test_the_api_shows_a_policy(vault, policy, make_credentialed_server, agent_a
     assert response.json()["daily_days"] == 30
     missing = agent_api(credential).get("/policies/Nope")
     assert missing.json()["code"] == "SR-POLICY-NOT-FOUND"
+
+
+def test_a_reduction_refused_for_the_role_is_audited_and_alerted(
+    policy, make_user, subscription
+):
+    reader = make_user("rita", "reader", subscription)
+    reader.is_verified = lambda: True
+
+    with pytest.raises(OperationRefused):
+        server_rules.change_retention(policy, MINIMUM, user=reader)
+
+    event = reductions(Outcome.REFUSED).get()
+    assert event.error_code == "SR-FORBIDDEN"
+    assert Notification.objects.filter(event=event).exists()
+
+
+def test_a_new_policy_below_the_minimum_is_audited_and_alerted(vault, admin_user):
+    admin_user.is_verified = lambda: True
+
+    with pytest.raises(server_rules.RetentionRefused):
+        server_rules.create_policy(
+            vault, admin_user, "Tiny", {**MINIMUM, "daily_days": 1}, "22:00"
+        )
+
+    event = reductions(Outcome.REFUSED).get()
+    assert event.error_code == "SR-RETENTION-MINIMUM"
+    assert "Tiny" in event.detail
+    assert Notification.objects.filter(event=event).exists()

@@ -157,7 +157,9 @@ def test_two_requests_racing_with_one_backup_code_let_only_one_in(admin_user, de
 
     assert len(results) == 2
     assert sum(device is not None for device in results) == 1
-    assert not StaticToken.objects.filter(token=code).exists()
+    assert not StaticToken.objects.filter(
+        token=second_factor.hash_backup_code(code)
+    ).exists()
 
 
 @pytest.mark.services
@@ -335,3 +337,42 @@ def test_no_key_or_code_is_logged(client, admin_user, caplog):
     logged = caplog.text.lower()
     for secret in [key, device.key, enrol_code, *codes, PASSWORD]:
         assert secret.lower() not in logged
+
+
+def test_backup_codes_are_kept_only_as_keyed_hashes(admin_user, device):
+    codes = second_factor.regenerate_backup_codes(admin_user)
+
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+
+    assert len(stored) == len(codes)
+    assert not stored & set(codes)
+    assert all(second_factor.hash_backup_code(code) in stored for code in codes)
+
+
+def test_a_stored_hash_is_not_itself_a_backup_code(password_client, backup_codes):
+    stored = StaticToken.objects.values_list("token", flat=True).first()
+
+    give(password_client, stored)
+
+    assert not is_verified(password_client)
+    assert StaticToken.objects.count() == len(backup_codes)
+
+
+def test_codes_stored_in_plain_text_before_are_hashed_by_the_migration(
+    password_client, admin_user
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    static = StaticDevice.objects.create(user=admin_user, name="Backup codes")
+    StaticToken.objects.create(device=static, token="abcd2345")
+    migration = import_module("portal.migrations.0001_hash_backup_codes")
+
+    migration.hash_plain_codes(apps, None)
+    migration.hash_plain_codes(apps, None)
+
+    stored = StaticToken.objects.get().token
+    assert stored == second_factor.hash_backup_code("abcd2345")
+    assert give(password_client, "abcd2345").status_code == 302
+    assert is_verified(password_client)

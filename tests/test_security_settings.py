@@ -185,6 +185,46 @@ def test_raw_sql_is_stopped_by_the_database_trigger(enabled_vault):
     assert_still_on(enabled_vault)
 
 
+def vault_row_turned_off(vault):
+    """Return the vault's columns and its stored row with the settings off."""
+    columns = [field.column for field in Vault._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM vaults_vault WHERE id = %s", [vault.pk]
+        )
+        row = list(cursor.fetchone())
+    row[columns.index("security_settings_enabled")] = False
+    return columns, row
+
+
+def test_raw_sql_cannot_delete_and_insert_the_vault_again_with_them_off(
+    enabled_vault,
+):
+    columns, row = vault_row_turned_off(enabled_vault)
+    insert = (
+        f"INSERT INTO vaults_vault ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute("DELETE FROM vaults_vault WHERE id = %s", [enabled_vault.pk])
+        c.execute(insert, row)
+    assert_still_on(enabled_vault)
+
+
+def test_an_upsert_cannot_turn_them_off(enabled_vault):
+    columns, row = vault_row_turned_off(enabled_vault)
+    values = f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    # Each database's own way of writing a row over an existing one.
+    replace = {
+        "sqlite": f"INSERT OR REPLACE INTO vaults_vault {values}",
+        "postgresql": f"INSERT INTO vaults_vault {values} ON CONFLICT (id) DO "
+        "UPDATE SET security_settings_enabled = EXCLUDED.security_settings_enabled",
+    }[connection.vendor]
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as c:
+        c.execute(replace, row)
+    assert_still_on(enabled_vault)
+
+
 def test_loaddata_cannot_turn_them_off(enabled_vault, tmp_path):
     fixture = tmp_path / "off.json"
     fields = {

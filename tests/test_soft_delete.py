@@ -198,3 +198,34 @@ def test_portal_deletion_needs_a_verified_admin(item, make_user, subscription):
         soft_delete.stop_protection_from_portal(item, reader, delete_data=True)
     item.refresh_from_db()
     assert item.state == ItemState.PROTECTED
+
+
+def test_a_refused_portal_deletion_is_audited_and_alerted(
+    item, make_user, subscription
+):
+    contributor = make_user("carl", "contributor", subscription)
+    contributor.is_verified = lambda: True
+    with pytest.raises(OperationRefused):
+        soft_delete.stop_protection_from_portal(item, contributor, delete_data=True)
+
+    event = AuditEvent.objects.get(operation="stop-delete")
+    assert (event.outcome, event.error_code) == ("refused", "SR-FORBIDDEN")
+    assert event.actor == contributor
+    assert event.notifications.exists()
+
+
+def test_a_refused_undelete_is_audited_and_alerted(
+    item, vault, verified_admin, make_user, subscription
+):
+    soft_delete.stop_protection_from_portal(item, verified_admin, delete_data=True)
+    reader = make_user("rita", "reader", subscription)
+    reader.is_verified = lambda: True
+
+    with pytest.raises(OperationRefused):
+        soft_delete.undelete(item, reader)
+
+    item.refresh_from_db()
+    assert item.state == ItemState.SOFT_DELETED
+    event = AuditEvent.objects.get(operation="data-recovered")
+    assert (event.outcome, event.error_code) == ("refused", "SR-FORBIDDEN")
+    assert event.notifications.exists()

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 
+from vaults import audit
 from vaults.errors import NOT_ALLOWED, SECOND_FACTOR_REQUIRED, OperationRefused
 from vaults.models import Membership, Role, Vault
 
@@ -32,6 +33,27 @@ def role_for(user, vault):
 def require_role(user, vault, roles=(Role.ADMIN,)):
     if role_for(user, vault) not in roles:
         raise OperationRefused(NOT_ALLOWED)
+
+
+def authorise(user, vault, roles, operation, *, detail="", client_address=None):
+    """Require a verified session and a role for a critical operation.
+
+    A refusal is itself worth an alert: it may be someone with a stolen
+    password or a low role trying what they must not.
+    """
+    try:
+        require_verified(user)
+        require_role(user, vault, roles)
+    except OperationRefused as refusal:
+        audit.record_refusal(
+            vault,
+            operation,
+            refusal.entry,
+            user=user if user.is_authenticated else None,
+            detail=detail,
+            client_address=client_address,
+        )
+        raise
 
 
 def require_console_permission(user):

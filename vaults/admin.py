@@ -143,6 +143,19 @@ class VaultAdmin(admin.ModelAdmin):
             return SECURITY_FIELDS
         return [*SECURITY_FIELDS, "subscription", "created_before_security_features"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a vault would take its backups and its settings with it;
+        # with the settings on the database refuses it as well.
+        if obj is not None and obj.security_settings_enabled:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete asks no per-vault question, so it is not offered.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def save_model(self, request, obj, form, change):
         if not change:
             if obj.created_before_security_features:

@@ -2,6 +2,8 @@
 
 import logging
 
+from django.db import transaction
+
 from vaults.models import AuditEvent, Outcome
 
 logger = logging.getLogger(__name__)
@@ -53,3 +55,11 @@ def record(
     if alert and vault is not None:
         queue_alert(event)
     return event
+
+
+def record_refusal(vault, operation, entry, **fields):
+    """Record a refused critical operation and queue its alert, committed now."""
+    with transaction.atomic():
+        return record(
+            vault, operation, Outcome.REFUSED, error_code=entry.code, **fields
+        )

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vaults import audit, blobs, retention, soft_delete
-from vaults.access import CHANGE_ROLES, require_role, require_verified
+from vaults.access import CHANGE_ROLES, authorise, require_role, require_verified
 from vaults.errors import (
     CHUNKS_MISSING,
     ITEM_NOT_PROTECTED,
@@ -491,7 +491,17 @@ def change_retention(
     Exactly one of user (the portal) and server (an agent) asks.
     """
     vault = policy.vault
-    if user is not None:
+    reduced = [f for f in RETENTION_FIELDS if values[f] < getattr(policy, f)]
+    if user is not None and reduced:
+        authorise(
+            user,
+            vault,
+            CHANGE_ROLES,
+            Operation.RETENTION_REDUCED,
+            detail=f"Policy {policy.name}",
+            client_address=client_address,
+        )
+    elif user is not None:
         require_verified(user)
         require_role(user, vault, CHANGE_ROLES)
     label = audit.server_label(server) if server is not None else ""
@@ -512,7 +522,6 @@ def change_retention(
                 client_address=client_address,
             )
         raise RetentionRefused(entry, shortfalls)
-    reduced = [f for f in RETENTION_FIELDS if values[f] < getattr(policy, f)]
     with transaction.atomic():
         for field in RETENTION_FIELDS:
             setattr(policy, field, values[field])
@@ -542,6 +551,14 @@ def create_policy(vault, user, name, values, schedule_time, client_address=None)
     if vault.security_settings_enabled:
         shortfalls = retention_shortfalls(values)
         if shortfalls:
+            audit.record_refusal(
+                vault,
+                Operation.RETENTION_REDUCED,
+                RETENTION_BELOW_MINIMUM,
+                user=user,
+                detail=f"New policy {name}: " + " ".join(shortfalls.values()),
+                client_address=client_address,
+            )
             raise RetentionRefused(RETENTION_BELOW_MINIMUM, shortfalls)
     return BackupPolicy.objects.create(
         vault=vault, name=name, schedule_time=schedule_time, **values

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vaults import audit, reclaim
-from vaults.access import require_role, require_verified
+from vaults.access import authorise, require_role, require_verified
 from vaults.errors import (
     ITEM_NOT_DELETED,
     ITEM_NOT_PROTECTABLE,
@@ -92,8 +92,18 @@ def stop_protection_from_server(
 def stop_protection_from_portal(item, user, *, delete_data, client_address=None):
     """Stop protecting an item at an administrator's request in the portal."""
     vault = item.server.vault
-    require_verified(user)
-    require_role(user, vault, (Role.ADMIN,))
+    if delete_data:
+        authorise(
+            user,
+            vault,
+            (Role.ADMIN,),
+            Operation.STOP_PROTECTION_DELETE,
+            detail=f"{item.source} on {item.server.name}",
+            client_address=client_address,
+        )
+    else:
+        require_verified(user)
+        require_role(user, vault, (Role.ADMIN,))
     return _stop(item, delete_data, user.get_username(), user, client_address)
 
 
@@ -146,8 +156,14 @@ def _stop(item, delete_data, label, user, client_address):
 def undelete(item, user, client_address=None):
     """Bring a soft-deleted item back to stopped, with all its points."""
     vault = item.server.vault
-    require_verified(user)
-    require_role(user, vault, (Role.ADMIN,))
+    authorise(
+        user,
+        vault,
+        (Role.ADMIN,),
+        Operation.DATA_RECOVERED,
+        detail=f"{item.source} on {item.server.name}: undelete",
+        client_address=client_address,
+    )
     with transaction.atomic():
         item = ProtectedItem.objects.select_for_update().get(pk=item.pk)
         if item.state != ItemState.SOFT_DELETED:

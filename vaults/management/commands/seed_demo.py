@@ -6,7 +6,6 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import second_factor
@@ -124,7 +123,6 @@ class Command(BaseCommand):
         return device
 
     def backup_codes(self, user):
-        tokens = StaticToken.objects.filter(device__user=user)
-        if not tokens.exists():
-            return second_factor.regenerate_backup_codes(user)
-        return list(tokens.values_list("token", flat=True))
+        # Only hashes are stored, so earlier codes cannot be printed again;
+        # a fresh set replaces them for the demo administrator.
+        return second_factor.regenerate_backup_codes(user)
