@@ -353,3 +353,27 @@ def test_the_properties_blade_links_to_the_security_settings(
     response = verified_client.get(reverse("vault-properties", args=[legacy_vault.pk]))
     assert url(legacy_vault).encode() in response.content
     assert b"Security settings are off for this vault" in response.content
+
+
+def test_enabling_lifts_weak_policies_to_the_minimum(legacy_vault, admin_user, device):
+    from vaults.models import BackupPolicy
+
+    weak = BackupPolicy.objects.create(
+        vault=legacy_vault,
+        name="Weak",
+        daily_days=2,
+        weekly_weeks=1,
+        monthly_months=0,
+        yearly_years=0,
+    )
+    strong = BackupPolicy.objects.create(vault=legacy_vault, name="Strong")
+
+    rules.enable_security_settings(legacy_vault, as_verified(admin_user, device), "yes")
+
+    weak.refresh_from_db()
+    assert (weak.daily_days, weak.weekly_weeks) == (7, 4)
+    assert (weak.monthly_months, weak.yearly_years) == (3, 1)
+    strong.refresh_from_db()
+    assert strong.daily_days == 30
+    event = AuditEvent.objects.get(operation=Operation.SECURITY_ENABLED)
+    assert "Raised to the minimum retention: Weak" in event.detail

@@ -20,6 +20,27 @@ from vaults.models import ItemState, RecoveryPoint
 logger = logging.getLogger(__name__)
 
 EXPIRY_BATCH = 500
+# The least retention a vault with security settings on keeps, from the
+# reference: 7 days daily, 4 weeks weekly, 3 months monthly, 1 year yearly.
+MINIMUMS = {
+    "daily_days": (7, "days"),
+    "weekly_weeks": (4, "weeks"),
+    "monthly_months": (3, "months"),
+    "yearly_years": (1, "year"),
+}
+
+
+def raise_to_minimum(vault):
+    """Lift the vault's policies to the minimum; return the names changed."""
+    raised = []
+    for policy in vault.policies.select_for_update().order_by("name"):
+        fields = [f for f, (least, _) in MINIMUMS.items() if getattr(policy, f) < least]
+        for field in fields:
+            setattr(policy, field, MINIMUMS[field][0])
+        if fields:
+            policy.save(update_fields=fields)
+            raised.append(policy.name)
+    return raised
 
 
 def add_months(moment, months):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vaults import audit, pins
+from vaults import audit, pins, retention
 from vaults.access import (
     CHANGE_ROLES,
     require_role,
@@ -87,12 +87,18 @@ def enable_security_settings(vault, user, mfa_answer, client_address=None):
         locked.security_enabled_by = user
         locked.mfa_answer = mfa_answer
         locked.save()
+        # A policy below the minimum would otherwise outlive the switch and
+        # let an agent move items onto it.
+        raised = retention.raise_to_minimum(locked)
+        detail = f"MFA configured: {locked.get_mfa_answer_display()}"
+        if raised:
+            detail += f". Raised to the minimum retention: {', '.join(raised)}"
         audit.record(
             locked,
             Operation.SECURITY_ENABLED,
             Outcome.ALLOWED,
             user=user,
-            detail=f"MFA configured: {locked.get_mfa_answer_display()}",
+            detail=detail[:500],
             client_address=client_address,
         )
     return locked

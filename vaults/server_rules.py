@@ -54,12 +54,7 @@ LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 LOOKUP_BATCH = 900
 
 RETENTION_FIELDS = ("daily_days", "weekly_weeks", "monthly_months", "yearly_years")
-RETENTION_MINIMUMS = {
-    "daily_days": (7, "days"),
-    "weekly_weeks": (4, "weeks"),
-    "monthly_months": (3, "months"),
-    "yearly_years": (1, "year"),
-}
+RETENTION_MINIMUMS = retention.MINIMUMS
 RETENTION_NAMES = {
     "daily_days": "Daily",
     "weekly_weeks": "Weekly",

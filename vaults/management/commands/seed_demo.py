@@ -3,9 +3,11 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import second_factor
@@ -123,6 +125,22 @@ class Command(BaseCommand):
         return device
 
     def backup_codes(self, user):
-        # Only hashes are stored, so earlier codes cannot be printed again;
-        # a fresh set replaces them for the demo administrator.
-        return second_factor.regenerate_backup_codes(user)
+        # The database keeps only hashes. So that every `make run` can print
+        # the demo administrator's unused codes without making new ones, the
+        # demo alone keeps its codes in a private file beside the embedded
+        # secret key.
+        path = settings.VAR_DIR / "demo-backup-codes"
+        if path.exists():
+            unused = [
+                code
+                for code in path.read_text().split()
+                if StaticToken.objects.filter(
+                    device__user=user, token=second_factor.hash_backup_code(code)
+                ).exists()
+            ]
+            if unused:
+                return unused
+        codes = second_factor.regenerate_backup_codes(user)
+        path.write_text("\n".join(codes) + "\n")
+        path.chmod(0o600)
+        return codes
