@@ -237,3 +237,26 @@ def test_a_new_policy_below_the_minimum_is_audited_and_alerted(vault, admin_user
     assert event.error_code == "SR-RETENTION-MINIMUM"
     assert "Tiny" in event.detail
     assert Notification.objects.filter(event=event).exists()
+
+
+def test_code_cannot_save_a_policy_below_the_minimum(vault):
+    from vaults.errors import OperationRefused
+    from vaults.models import BackupPolicy
+
+    policy = BackupPolicy.objects.create(vault=vault, name="Guarded")
+    policy.daily_days = 3
+    with pytest.raises(OperationRefused):
+        policy.save()
+    with pytest.raises(OperationRefused):
+        BackupPolicy.objects.filter(pk=policy.pk).update(yearly_years=0)
+    policy.refresh_from_db()
+    assert (policy.daily_days, policy.yearly_years) == (30, 3)
+
+
+def test_a_vault_with_security_off_may_keep_short_policies(legacy_vault):
+    from vaults.models import BackupPolicy
+
+    policy = BackupPolicy.objects.create(vault=legacy_vault, name="Short", daily_days=1)
+    BackupPolicy.objects.filter(pk=policy.pk).update(weekly_weeks=0)
+    policy.refresh_from_db()
+    assert (policy.daily_days, policy.weekly_weeks) == (1, 0)

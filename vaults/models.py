@@ -230,6 +230,14 @@ class RegisteredServer(models.Model):
         return meets_minimum(self.kind, self.agent_version, self.product_version)
 
 
+class BackupPolicyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        from vaults.security import refuse_short_retention_in_bulk
+
+        refuse_short_retention_in_bulk(self, kwargs)
+        return super().update(**kwargs)
+
+
 class BackupPolicy(models.Model):
     vault = models.ForeignKey(Vault, on_delete=models.CASCADE, related_name="policies")
     name = models.CharField(max_length=50)
@@ -238,6 +246,8 @@ class BackupPolicy(models.Model):
     weekly_weeks = models.PositiveIntegerField(default=12)
     monthly_months = models.PositiveIntegerField(default=12)
     yearly_years = models.PositiveIntegerField(default=3)
+
+    objects = BackupPolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -250,6 +260,12 @@ class BackupPolicy(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        from vaults.security import refuse_short_retention
+
+        refuse_short_retention(self)
+        super().save(*args, **kwargs)
 
 
 class WorkloadKind(models.TextChoices):

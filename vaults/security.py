@@ -5,7 +5,11 @@ database trigger repeats the guard for raw SQL, so a new view or admin action
 cannot forget it.
 """
 
-from vaults.errors import SECURITY_CANNOT_BE_DISABLED, OperationRefused
+from vaults.errors import (
+    RETENTION_BELOW_MINIMUM,
+    SECURITY_CANNOT_BE_DISABLED,
+    OperationRefused,
+)
 
 
 def refuse_disabling(vault):
@@ -29,3 +33,29 @@ def refuse_disabling_in_bulk(queryset, changes):
         return
     if queryset.filter(security_settings_enabled=True).exists():
         raise OperationRefused(SECURITY_CANNOT_BE_DISABLED)
+
+
+def refuse_short_retention(policy):
+    """Refuse saving a policy below the minimum in a vault with security on.
+
+    The rule layer refuses it first with the reference's codes and an audit
+    event; this stops code that would bypass it.
+    """
+    from vaults.retention import MINIMUMS
+
+    short = [f for f, (least, _) in MINIMUMS.items() if getattr(policy, f) < least]
+    if short and policy.vault.security_settings_enabled:
+        raise OperationRefused(RETENTION_BELOW_MINIMUM, detail=", ".join(short))
+
+
+def refuse_short_retention_in_bulk(queryset, changes):
+    from vaults.retention import MINIMUMS
+
+    for field, (least, _) in MINIMUMS.items():
+        value = changes.get(field)
+        too_short = isinstance(value, int) and value < least
+        if (
+            too_short
+            and queryset.filter(vault__security_settings_enabled=True).exists()
+        ):
+            raise OperationRefused(RETENTION_BELOW_MINIMUM, detail=field)
