@@ -70,3 +70,44 @@ def test_an_item_of_another_vault_is_not_found(
     response = verified_client.get(reverse("backup-item", args=[vault.pk, item.pk]))
 
     assert response.status_code == 404
+
+
+def test_items_filter_by_text_and_state(verified_client, vault, make_server):
+    from vaults.models import ProtectedItem
+
+    alpha = make_server(vault, name="alpha-01")
+    beta = make_server(vault, name="beta-02")
+    ProtectedItem.objects.create(server=alpha, source="/srv/finance")
+    ProtectedItem.objects.create(server=beta, source="/srv/photos", state="stopped")
+    url = reverse("backup-items", args=[vault.pk])
+
+    by_server = verified_client.get(url, {"q": "BETA"}).content
+    by_source = verified_client.get(url, {"q": "finance"}).content
+    by_state = verified_client.get(url, {"state": "stopped"}).content
+
+    assert b"/srv/photos" in by_server and b"/srv/finance" not in by_server
+    assert b"/srv/finance" in by_source and b"/srv/photos" not in by_source
+    assert b"/srv/photos" in by_state and b"/srv/finance" not in by_state
+    assert verified_client.get(url, {"state": "bogus", "q": "\x00"}).status_code == 200
+
+
+def test_pages_keep_the_filter(verified_client, vault, make_server):
+    from vaults.models import ProtectedItem
+
+    server = make_server(vault)
+    ProtectedItem.objects.bulk_create(
+        ProtectedItem(server=server, source=f"/data/{n:03d}") for n in range(60)
+    )
+    response = verified_client.get(
+        reverse("backup-items", args=[vault.pk]), {"q": "data", "state": "protected"}
+    )
+    assert b"?q=data&amp;state=protected&amp;page=2" in response.content
+
+
+def test_servers_filter_by_name(verified_client, vault, make_server):
+    make_server(vault, name="alpha-01")
+    make_server(vault, name="beta-02")
+    response = verified_client.get(
+        reverse("backup-infrastructure", args=[vault.pk]), {"q": "alp"}
+    )
+    assert b"alpha-01" in response.content and b"beta-02" not in response.content

@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.cache import never_cache
@@ -15,7 +15,7 @@ from vaults import server_rules
 from vaults.access import vault_for
 from vaults.errors import OperationRefused
 from vaults.forms import BackupPolicyForm
-from vaults.models import ProtectedItem, RecoveryPoint
+from vaults.models import ItemState, ProtectedItem, RecoveryPoint
 from vaults.versions import minimum_description
 from vaults.views import _blade, client_address
 
@@ -46,9 +46,17 @@ def backup_credentials(request, pk):
     return response
 
 
+def filter_text(request):
+    # NUL cannot be stored or compared by PostgreSQL; nobody types it.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:100]
+
+
 def backup_infrastructure(request, pk):
     vault = vault_for(request.user, pk)
+    query = filter_text(request)
     servers = vault.servers.annotate(item_count=Count("items")).order_by("name", "pk")
+    if query:
+        servers = servers.filter(name__icontains=query)
     page = Paginator(servers, PER_PAGE).get_page(request.GET.get("page"))
     for server in page:
         server.minimum = minimum_description(server.kind)
@@ -59,6 +67,7 @@ def backup_infrastructure(request, pk):
         "vaults/backup_infrastructure.html",
         "infrastructure",
         page=page,
+        query=query,
     )
 
 
@@ -77,9 +86,26 @@ def backup_items(request, pk):
         )
         .order_by("server__name", "source", "pk")
     )
+    query = filter_text(request)
+    if query:
+        items = items.filter(
+            Q(source__icontains=query) | Q(server__name__icontains=query)
+        )
+    state = request.GET.get("state", "")
+    if state in ItemState.values:
+        items = items.filter(state=state)
     page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
 
-    return _blade(request, vault, "vaults/backup_items.html", "items", page=page)
+    return _blade(
+        request,
+        vault,
+        "vaults/backup_items.html",
+        "items",
+        page=page,
+        query=query,
+        state=state,
+        states=ItemState.choices,
+    )
 
 
 def backup_item(request, pk, item_pk):

@@ -19,3 +19,11 @@ def time_left(moment, now=None):
     if hours:
         return f"{hours} h"
     return "less than an hour"
+
+
+@register.simple_tag(takes_context=True)
+def page_link(context, number):
+    """Link to another page of a list, keeping its filters."""
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + params.urlencode()
