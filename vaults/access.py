@@ -9,6 +9,11 @@ from vaults.models import Membership, Role, Vault
 CHANGE_ROLES = (Role.ADMIN, Role.CONTRIBUTOR)
 
 
+def client_address(request):
+    """Return the address a request came from, for the audit trail."""
+    return request.META.get("REMOTE_ADDR")
+
+
 def visible_vaults(user):
     return Vault.objects.visible_to(user)
 

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.decorators import verified_session_required
 from vaults import server_rules
-from vaults.access import vault_for
+from vaults.access import client_address, vault_for
 from vaults.errors import OperationRefused
 from vaults.forms import BackupPolicyForm
 from vaults.models import ItemState, ProtectedItem, RecoveryPoint
 from vaults.versions import minimum_description
-from vaults.views import _blade, client_address
+from vaults.views import render_blade
 
 PER_PAGE = 50
 
@@ -61,7 +61,7 @@ def backup_infrastructure(request, pk):
     for server in page:
         server.minimum = minimum_description(server.kind)
 
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/backup_infrastructure.html",
@@ -96,7 +96,7 @@ def backup_items(request, pk):
         items = items.filter(state=state)
     page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
 
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/backup_items.html",
@@ -118,7 +118,7 @@ def backup_item(request, pk, item_pk):
     points = item.points.order_by("-taken_at", "-pk")
     page = Paginator(points, PER_PAGE).get_page(request.GET.get("page"))
 
-    return _blade(
+    return render_blade(
         request, vault, "vaults/backup_item.html", "items", item=item, page=page
     )
 
@@ -128,7 +128,7 @@ def backup_policies(request, pk):
     policies = vault.policies.annotate(item_count=Count("items")).order_by("name")
     page = Paginator(policies, PER_PAGE).get_page(request.GET.get("page"))
 
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/backup_policies.html",
@@ -159,7 +159,7 @@ def backup_policy_edit(request, pk, policy_pk=None):
             messages.success(request, f"Backup policy {policy.name} was saved.")
             return redirect("backup-policies", pk=vault.pk)
 
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/backup_policy_form.html",

@@ -8,11 +8,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.decorators import verified_session_required
 from vaults import soft_delete
-from vaults.access import vault_for
+from vaults.access import client_address, vault_for
 from vaults.errors import OperationRefused
 from vaults.forms import StopProtectionForm
 from vaults.models import ItemState, ProtectedItem
-from vaults.views import _blade, client_address
+from vaults.views import render_blade
 
 
 def _item_of(vault, item_pk):
@@ -30,7 +30,7 @@ def deleted_items(request, pk):
     )
     page = Paginator(items, 50).get_page(request.GET.get("page"))
 
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/deleted_items.html",
@@ -96,6 +96,6 @@ def stop_protection(request, pk, item_pk):
                 messages.success(request, f"Protection of {item.source} is stopped.")
             return redirect("vault-overview", pk=vault.pk)
 
-    return _blade(
+    return render_blade(
         request, vault, "vaults/stop_protection.html", "items", form=form, item=item
     )

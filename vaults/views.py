@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from portal.decorators import verified_session_required
 from vaults import overview, recipients, rules
 from vaults.access import (
+    client_address,
     role_for,
     subscriptions_for_creating,
     vault_for,
@@ -18,10 +19,6 @@ from vaults.access import (
 from vaults.errors import MFA_NOT_SET_UP, OperationRefused
 from vaults.forms import NotificationsForm, SecuritySettingsForm, VaultCreateForm
 from vaults.models import Role
-
-
-def client_address(request):
-    return request.META.get("REMOTE_ADDR")
 
 
 def vault_list(request):
@@ -63,7 +60,7 @@ def vault_create(request):
     return render(request, "vaults/vault_create.html", {"form": form})
 
 
-def _blade(request, vault, template, blade, **context):
+def render_blade(request, vault, template, blade, **context):
     context.update(vault=vault, blade=blade, role=role_for(request.user, vault))
     return render(request, template, context)
 
@@ -72,13 +69,15 @@ def vault_overview(request, pk):
     vault = vault_for(request.user, pk)
 
     summary = overview.summarize(vault)
-    return _blade(request, vault, "vaults/overview.html", "overview", summary=summary)
+    return render_blade(
+        request, vault, "vaults/overview.html", "overview", summary=summary
+    )
 
 
 def vault_properties(request, pk):
     vault = vault_for(request.user, pk)
 
-    return _blade(request, vault, "vaults/properties.html", "properties")
+    return render_blade(request, vault, "vaults/properties.html", "properties")
 
 
 @verified_session_required
@@ -109,7 +108,7 @@ def security_settings(request, pk):
             messages.success(request, "Security settings are on for this vault.")
             return redirect("security-settings", pk=vault.pk)
 
-    response = _blade(
+    response = render_blade(
         request,
         vault,
         "vaults/security_settings.html",
@@ -130,7 +129,7 @@ def security_settings(request, pk):
 def security_pin(request, pk):
     vault = vault_for(request.user, pk)
     if request.method == "GET":
-        return _blade(request, vault, "vaults/security_pin.html", "properties")
+        return render_blade(request, vault, "vaults/security_pin.html", "properties")
 
     try:
         text, pin = rules.generate_pin(
@@ -150,7 +149,7 @@ def security_pin(request, pk):
                 "seconds_left": settings.STRONGROOM["PIN_VALIDITY_SECONDS"],
             }
         )
-    return _blade(
+    return render_blade(
         request,
         vault,
         "vaults/security_pin.html",
@@ -166,7 +165,7 @@ def audit_log(request, pk):
     events = vault.audit_events.select_related("actor").order_by("-occurred_at", "-id")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
 
-    return _blade(request, vault, "vaults/audit_log.html", "audit", page=page)
+    return render_blade(request, vault, "vaults/audit_log.html", "audit", page=page)
 
 
 def _alerts_blade(request, vault, form, status=200):

@@ -10,6 +10,7 @@ from ninja import Path, Query, Status
 from ninja.errors import ValidationError
 
 from vaults import blobs, server_rules, soft_delete
+from vaults.access import client_address
 from vaults.api import api
 from vaults.api.auth import ServerCredential, content_length
 from vaults.api.schemas import (
@@ -44,10 +45,6 @@ POINT_BODY_LIMIT = 32 * 1024 * 1024
 POINTS_PAGE_LIMIT = 500
 
 server_auth = ServerCredential()
-
-
-def client_address(request):
-    return request.META.get("REMOTE_ADDR")
 
 
 @api.post("/register", response={201: RegisterOut}, auth=None, tags=["servers"])
