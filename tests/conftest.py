@@ -118,6 +118,12 @@ def verify_session(client, user, device):
 
 
 @pytest.fixture
+def verified_admin(admin_user, device):
+    """The administrator as the rule layer sees them after the code step."""
+    return as_verified(admin_user, device)
+
+
+@pytest.fixture
 def verified_client(client, admin_user, device):
     return verify_session(client, admin_user, device)
 

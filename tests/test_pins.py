@@ -10,14 +10,6 @@ from vaults.models import AuditEvent, Role, SecurityPin, Subscription, Vault
 NOON = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def verified_admin(admin_user, device):
-    # The rule layer asks the user object whether its session is verified;
-    # django-otp's middleware sets this on real requests.
-    admin_user.is_verified = lambda: True
-    return admin_user
-
-
 def spend(vault, pin):
     return rules.spend_pin(vault, pin, label="fileserver-01")
 

@@ -22,12 +22,6 @@ def item(server):
     return ProtectedItem.objects.create(server=server, source="/srv/data")
 
 
-@pytest.fixture
-def verified_admin(admin_user, device):
-    admin_user.is_verified = lambda: True
-    return admin_user
-
-
 def new_pin(vault, user):
     return rules.generate_pin(vault, user)[0]
 
